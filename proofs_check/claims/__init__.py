@@ -1,0 +1,1 @@
+"""Claim modules: each registers its paper's claims on import (no heavy imports at module level)."""

@@ -1,0 +1,396 @@
+"""Claims of von Oswald et al. 2022, "Transformers learn in-context by gradient descent".
+
+Each check derives both sides from definitions: the layer's output from
+:mod:`theory.attention` with the weights of :mod:`theory.constructions`, the gradient step
+from differentiating the least-squares loss (:mod:`theory.least_squares`). The checks are
+parameterised by the construction so that the test suite can feed deliberately wrong
+variants and see them REFUTED.
+"""
+from __future__ import annotations
+
+from ..registry import Check, Claim, register
+from ..verdicts import Method, inconclusive, refuted, verified
+
+PAPER = "von Oswald et al. 2022 (ICML 2023), arXiv 2212.07677"
+
+#: Concrete sizes (Nx, Ny, N) for entry-by-entry checks; the last is the paper's.
+O1_SIZES = ((1, 1, 1), (2, 1, 3), (3, 2, 4), (10, 1, 10))
+#: Sizes at which a non-zero symbolic residual is instantiated to find a counterexample.
+INSTANCE_SIZES = ({"N_x": 2, "N_y": 1, "N": 3}, {"N_x": 3, "N_y": 2, "N": 2})
+
+
+def _instance_sizes():
+    import sympy as sp
+
+    Nx, Ny, N = sp.symbols("N_x N_y N", integer=True, positive=True)
+    names = {"N_x": Nx, "N_y": Ny, "N": N}
+    return [{names[k]: v for k, v in s.items()} for s in INSTANCE_SIZES]
+
+
+def _default_gd(prompt):
+    from theory.constructions import gd_construction
+
+    return gd_construction(prompt)
+
+
+# --------------------------------------------------------------------------- O1
+def one_step_residuals(prompt, construction=None, query_with_W0: bool = True) -> dict:
+    """Residuals of Proposition 1 on ``prompt``: each is zero iff the claim holds.
+
+    The layer's outputs minus the targets derived from one GD step
+    ``DeltaW = -eta grad L(W_0)``: context x unchanged, context y -> y - DeltaW x,
+    query x unchanged, prediction -> (W_0 + DeltaW) x_test.
+    """
+    from theory.attention import lsa_layer, prediction
+    from theory.least_squares import least_squares_gradient
+
+    weights = (construction or _default_gd)(prompt)
+    out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens(include_W0_in_query=query_with_W0))
+    delta_W = -prompt.eta * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    return {
+        "context x": out.X - prompt.X,
+        "context y": out.Y - (prompt.Y - delta_W * prompt.X),
+        "query x": out.x_query - prompt.x_query,
+        "prediction": prediction(out) - (prompt.W0 + delta_W) * prompt.x_query,
+    }
+
+
+def check_o1_all_dimensions(construction=None, query_with_W0: bool = True):
+    from theory.constructions import regression_prompt
+    from theory.least_squares import least_squares_gradient
+
+    from ..zero import check_residuals
+
+    prompt = regression_prompt()
+    residuals = one_step_residuals(prompt, construction, query_with_W0)
+    grad = least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    return check_residuals("block algebra", residuals, Method.SYMBOLIC_ALL_DIMENSIONS,
+                           "layer output = (x_j, y_j - DeltaW x_j) and prediction (W_0 + DeltaW) x_test for "
+                           "symbolic N_x, N_y, N (free-algebra normal form of every block)",
+                           instance_sizes=_instance_sizes(), gradient=grad)
+
+
+def check_o1_at_sizes(construction=None, query_with_W0: bool = True, sizes=O1_SIZES):
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    for Nx, Ny, N in sizes:
+        prompt = regression_prompt(Nx, Ny, N)
+        residuals = one_step_residuals(prompt, construction, query_with_W0)
+        result = check_residuals("entrywise", residuals, Method.SYMBOLIC_AT_SIZES,
+                                 f"at (N_x, N_y, N) = {(Nx, Ny, N)}")
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("entrywise", Method.SYMBOLIC_AT_SIZES,
+                    f"every entry of every token, exact polynomials, at (N_x, N_y, N) in {list(sizes)}")
+
+
+def _o1_statement():
+    import sympy as sp
+    from sympy.matrices.expressions import MatrixSymbol
+
+    from theory.constructions import regression_prompt
+    from theory.least_squares import least_squares_gradient
+
+    p = regression_prompt()
+    delta_W = -p.eta * least_squares_gradient(p.W0, p.X, p.Y, p.N)
+    return (sp.Eq(MatrixSymbol(r"\Delta W", p.Ny, p.Nx), delta_W),
+            sp.Eq(MatrixSymbol(r"\hat{y}", p.Ny, 1), ((p.W0 + delta_W) * p.x_query)))
+
+
+register(Claim(
+    id="oswald2022.O1",
+    title="One LSA layer with the constructed weights is one GD step on the in-context loss",
+    source=f"{PAPER}, Proposition 1",
+    hypotheses=["W_K = W_Q = [[I_x, 0], [0, 0]]", "W_V = [[0, 0], [W_0, -I_y]]", "P = (eta/N) I",
+                "query token (x_test, -W_0 x_test)"],
+    statement=_o1_statement,
+    checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o1_all_dimensions),
+            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o1_at_sizes)],
+    description="Applies the layer to the prompt and compares each token with the GD target, where "
+                "DeltaW = -eta * dL/dW(W_0) is SymPy's derivative of L(W) = ||W X - Y||_F^2 / (2N). "
+                "Proved for all dimensions by the normal form of each block in the free algebra of "
+                "X, Y, W_0, x_test, and entry by entry up to N_x = N = 10.",
+))
+
+
+# --------------------------------------------------------------------------- O2
+def k_layer_residuals(prompt, layers: int, construction=None) -> dict:
+    """Residuals of the K-layer claim: context y -> y - (W_K - W_0) x, prediction -> W_K x_test."""
+    from theory.attention import lsa_forward, prediction
+    from theory.least_squares import gd_iterates
+
+    weights = (construction or _default_gd)(prompt)
+    final = lsa_forward(weights, prompt.tokens(), layers=layers)[-1]
+    W_K = gd_iterates(prompt.W0, prompt.X, prompt.Y, prompt.N, prompt.eta, layers)[-1]
+    return {
+        "context x": final.X - prompt.X,
+        "context y": final.Y - (prompt.Y - (W_K - prompt.W0) * prompt.X),
+        "prediction": prediction(final) - W_K * prompt.x_query,
+    }
+
+
+O2_EXACT = ((1, (2, 1, 3)), (2, (2, 1, 3)), (3, (2, 1, 3)), (2, (3, 2, 2)), (3, (2, 2, 2)))
+
+
+def check_o2_all_dimensions(construction=None, max_layers: int = 3):
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    prompt = regression_prompt()
+    for K in range(1, max_layers + 1):
+        result = check_residuals("K layers, block algebra", k_layer_residuals(prompt, K, construction),
+                                 Method.SYMBOLIC_ALL_DIMENSIONS, f"K = {K}, symbolic N_x, N_y, N",
+                                 instance_sizes=_instance_sizes())
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("K layers, block algebra", Method.SYMBOLIC_ALL_DIMENSIONS,
+                    f"K = 1..{max_layers} layers = K GD steps, for symbolic N_x, N_y, N")
+
+
+def check_o2_at_sizes(construction=None, cases=O2_EXACT):
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    for K, sizes in cases:
+        result = check_residuals("K layers, entrywise", k_layer_residuals(regression_prompt(*sizes), K, construction),
+                                 Method.SYMBOLIC_AT_SIZES, f"K = {K} at (N_x, N_y, N) = {sizes}")
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("K layers, entrywise", Method.SYMBOLIC_AT_SIZES,
+                    "exact polynomials for (K, (N_x, N_y, N)) in " + ", ".join(f"({k}, {s})" for k, s in cases))
+
+
+def check_o2_numeric(layers: int = 100, sizes=(12, 8, 45), seed: int = 0, construction=None):
+    """K = 100 layers against 100 GD steps in float64 (functions lambdified from theory/)."""
+    import numpy as np
+
+    from theory.oswald_numeric import gd_step_function, layer_function
+
+    Nx, Ny, N = sizes
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (Nx, N))
+    W_true = rng.normal(size=(Ny, Nx))
+    Y = W_true @ X
+    W0 = rng.normal(size=(Ny, Nx))
+    x_test = rng.uniform(-1, 1, (Nx, 1))
+    eigmax = np.linalg.eigvalsh(X @ X.T / N).max()
+    eta = 1.0 / eigmax  # inside the stable range (0, 2/lambda_max) of GD on L
+    layer = layer_function(construction)
+    step = gd_step_function()
+    state = (X, Y, x_test, -W0 @ x_test)
+    W = W0
+    for _ in range(layers):
+        state = layer(*state, W0, eta, N)
+        W = step(W, X, Y, eta, N)
+    prediction_tf = -state[3]
+    prediction_gd = W @ x_test
+    residual_tf = state[1]
+    residual_gd = Y - (W - W0) @ X
+    # Rounding grows with depth, the size of the terms and the conditioning of X X^T.
+    cond = np.linalg.cond(X @ X.T)
+    scale = max(np.abs(prediction_gd).max(), np.abs(Y).max(), 1.0)
+    tol = layers * (Nx + Ny + N) * np.finfo(float).eps * cond * scale
+    err = max(np.abs(prediction_tf - prediction_gd).max(), np.abs(residual_tf - residual_gd).max())
+    detail = (f"K = {layers} layers vs {layers} GD steps at (N_x, N_y, N) = {sizes}, eta = 1/lambda_max, "
+              f"max abs difference {err:.2e} <= tolerance {tol:.2e} (K (N_x+N_y+N) eps cond(XX^T) scale)")
+    if not np.all(np.isfinite(state[3])):
+        return inconclusive("100 layers, float64", Method.NUMERIC_TOLERANCE, "the forward pass overflowed")
+    if err <= tol:
+        return verified("100 layers, float64", Method.NUMERIC_TOLERANCE, detail)
+    return refuted("100 layers, float64", Method.NUMERIC_TOLERANCE, detail,
+                   {"seed": seed, "sizes": str(sizes), "eta": eta, "max_abs_difference": float(err),
+                    "tolerance": float(tol)})
+
+
+def _o2_statement():
+    import sympy as sp
+    from sympy.matrices.expressions import MatrixSymbol
+
+    from theory.constructions import regression_prompt
+    from theory.least_squares import gd_step
+
+    p = regression_prompt()
+    Wk = MatrixSymbol("W_k", p.Ny, p.Nx)
+    return (sp.Eq(MatrixSymbol("W_{k+1}", p.Ny, p.Nx), gd_step(Wk, p.X, p.Y, p.N, p.eta)),
+            sp.Eq(MatrixSymbol(r"\hat{y}^{(K)}", p.Ny, 1), MatrixSymbol("W_K", p.Ny, p.Nx) * p.x_query))
+
+
+register(Claim(
+    id="oswald2022.O2",
+    title="K stacked GD layers perform K gradient-descent steps",
+    source=f"{PAPER}, Sec. 3 (K layers; the authors' notebook checks 100 layers)",
+    hypotheses=["each layer is the construction of Proposition 1 with the same eta and W_0",
+                "query token (x_test, -W_0 x_test)"],
+    statement=_o2_statement,
+    checks=[Check("K layers, block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o2_all_dimensions),
+            Check("K layers, entrywise", Method.SYMBOLIC_AT_SIZES, check_o2_at_sizes),
+            Check("100 layers, float64", Method.NUMERIC_TOLERANCE, check_o2_numeric)],
+    description="After K layers the prediction equals W_K x_test and the context y-parts equal "
+                "y_i - (W_K - W_0) x_i (the residuals y_i - W_K x_i when W_0 = 0), where W_K is the K-th "
+                "GD iterate from W_0. Exact for K <= 3 (all dimensions, and entrywise at small sizes); "
+                "float64 for K = 100 at N_x = 12, N_y = 8, N = 45 with a random W_0.",
+))
+
+
+# --------------------------------------------------------------------------- O3
+def gdpp_residuals(prompt, gamma, construction=None) -> dict:
+    """Residuals of the GD++ layer and of its action on X X^T.
+
+    ``x -> (I - gamma X X^T) x``, ``y -> y - DeltaW x`` (the x before the update), and
+    ``X' X'^T - S (I - gamma S)^2`` with ``S = X X^T``: the new Gram matrix is the
+    polynomial ``p(S)``, so each eigenvalue ``lambda`` of S maps to ``p(lambda)``.
+    """
+    from theory.attention import lsa_layer, prediction
+    from theory.constructions import gdpp_construction
+    from theory.least_squares import least_squares_gradient
+
+    weights = (construction or gdpp_construction)(prompt, gamma)
+    out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens())
+    delta_W = -prompt.eta * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    S = prompt.X * prompt.X.T
+    I = prompt.eye(prompt.Nx)
+    return {
+        "context x": out.X - (prompt.X - gamma * S * prompt.X),
+        "context y": out.Y - (prompt.Y - delta_W * prompt.X),
+        "query x": out.x_query - (prompt.x_query - gamma * S * prompt.x_query),
+        "prediction": prediction(out) - (prompt.W0 + delta_W) * prompt.x_query,
+        "Gram matrix": out.X * out.X.T - S * (I - gamma * S) * (I - gamma * S),
+    }
+
+
+def check_o3_all_dimensions(construction=None):
+    import sympy as sp
+
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    prompt = regression_prompt()
+    return check_residuals("block algebra", gdpp_residuals(prompt, sp.Symbol("gamma"), construction),
+                           Method.SYMBOLIC_ALL_DIMENSIONS,
+                           "GD++ layer and X'X'^T = S (I - gamma S)^2 for symbolic N_x, N_y, N",
+                           instance_sizes=_instance_sizes())
+
+
+def check_o3_at_sizes(construction=None, sizes=((2, 1, 3), (3, 2, 4))):
+    import sympy as sp
+
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    for s in sizes:
+        result = check_residuals("entrywise", gdpp_residuals(regression_prompt(*s), sp.Symbol("gamma"), construction),
+                                 Method.SYMBOLIC_AT_SIZES, f"at (N_x, N_y, N) = {s}")
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("entrywise", Method.SYMBOLIC_AT_SIZES, f"exact polynomials at (N_x, N_y, N) in {list(sizes)}")
+
+
+def check_o3_eigenvalue_map(seed: int = 0, sizes=(10, 1, 25), construction=None):
+    """The spectrum of X'X'^T equals lambda (1 - gamma lambda)^2 of the spectrum of X X^T (float64)."""
+    import numpy as np
+
+    from theory.oswald_numeric import gdpp_x_update_function
+
+    Nx, _, N = sizes
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (Nx, N))
+    lam = np.linalg.eigvalsh(X @ X.T)
+    gamma = 1.0 / (3.0 * lam.max())
+    X_new = gdpp_x_update_function(construction)(X, gamma, N)
+    got = np.sort(np.linalg.eigvalsh(X_new @ X_new.T))
+    want = np.sort(lam * (1.0 - gamma * lam) ** 2)
+    tol = 50 * Nx * np.finfo(float).eps * lam.max()
+    err = np.abs(got - want).max()
+    cond_before, cond_after = lam.max() / lam.min(), want.max() / want.min()
+    detail = (f"at (N_x, N) = {(Nx, N)}, gamma = 1/(3 lambda_max): max eigenvalue error {err:.1e} <= {tol:.1e}; "
+              f"condition number {cond_before:.3g} -> {cond_after:.3g}")
+    if err <= tol:
+        return verified("eigenvalue map, float64", Method.NUMERIC_TOLERANCE, detail)
+    return refuted("eigenvalue map, float64", Method.NUMERIC_TOLERANCE, detail,
+                   {"seed": seed, "gamma": gamma, "max_eigenvalue_error": float(err), "tolerance": float(tol)})
+
+
+def _o3_statement():
+    import sympy as sp
+
+    lam, gamma = sp.symbols("lambda gamma")
+    return (sp.Eq(sp.Symbol(r"\lambda'"), lam * (1 - gamma * lam) ** 2),)
+
+
+register(Claim(
+    id="oswald2022.O3",
+    title="GD++: the layer also preconditions the inputs, mapping eigenvalues lambda -> lambda (1 - gamma lambda)^2",
+    source=f"{PAPER}, Sec. 4 (GD++)",
+    hypotheses=["W_K = W_Q = [[I_x, 0], [0, 0]]", "W_V = [[I_x, 0], [W_0, -I_y]]",
+                "P = [[-gamma I_x, 0], [0, (eta/N) I_y]] (gamma not divided by N)"],
+    statement=_o3_statement,
+    checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o3_all_dimensions),
+            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o3_at_sizes),
+            Check("eigenvalue map, float64", Method.NUMERIC_TOLERANCE, check_o3_eigenvalue_map)],
+    description="The layer maps x -> (I - gamma X X^T) x and y -> y - DeltaW x (with the x before the "
+                "update); the new Gram matrix X'X'^T is derived from the layer's output and reduced to "
+                "S (I - gamma S)^2 in normal form, a polynomial in S = X X^T, so each eigenvalue lambda "
+                "maps to lambda (1 - gamma lambda)^2; the spectrum is also compared in float64.",
+))
+
+
+# --------------------------------------------------------------------------- O4
+def rescaling_residuals(prompt, scale) -> dict:
+    """Layer with (s W_PV, W_KQ / s) minus the layer with (W_PV, W_KQ), for generic weights."""
+    from sympy.matrices.expressions import MatrixSymbol
+
+    from theory.attention import block_scale, lsa_layer
+
+    Nx, Ny = prompt.Nx, prompt.Ny
+    dims = (Nx, Ny)
+
+    def generic(name):
+        return [[MatrixSymbol(f"{name}_{i}{j}", dims[i], dims[j]) for j in range(2)] for i in range(2)]
+
+    W_PV, W_KQ = generic("A"), generic("B")
+    tokens = prompt.tokens()
+    a = lsa_layer(block_scale(scale, W_PV), block_scale(1 / scale, W_KQ), tokens)
+    b = lsa_layer(W_PV, W_KQ, tokens)
+    return {"context x": a.X - b.X, "context y": a.Y - b.Y, "query x": a.x_query - b.x_query,
+            "query y": a.y_query - b.y_query}
+
+
+def check_o4(scale=None):
+    import sympy as sp
+
+    from theory.constructions import regression_prompt
+
+    from ..zero import check_residuals
+
+    s = sp.Symbol("s", nonzero=True) if scale is None else scale
+    return check_residuals("block algebra", rescaling_residuals(regression_prompt(), s),
+                           Method.SYMBOLIC_ALL_DIMENSIONS,
+                           "generic block weights W_PV, W_KQ and symbolic N_x, N_y, N",
+                           instance_sizes=_instance_sizes())
+
+
+def _o4_statement():
+    import sympy as sp
+
+    s = sp.Symbol("s")
+    n = sp.Symbol("n")
+    W_PV, W_KQ = sp.MatrixSymbol("W_PV", n, n), sp.MatrixSymbol("W_KQ", n, n)
+    return (sp.Eq(sp.Tuple(W_PV, W_KQ), sp.Tuple(s * W_PV, W_KQ / s)),)
+
+
+register(Claim(
+    id="oswald2022.O4",
+    title="Non-uniqueness: (s W_PV, W_KQ / s) gives the same layer",
+    source=f"{PAPER}, Sec. 3",
+    hypotheses=["s != 0"],
+    statement=_o4_statement,
+    checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o4)],
+    description="The layer is applied with generic block weights and with the rescaled pair; every "
+                "block of the difference reduces to 0 in normal form, for all dimensions.",
+))

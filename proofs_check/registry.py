@@ -1,0 +1,166 @@
+"""The claim registry: each paper statement as a :class:`Claim` with its checks.
+
+Claim modules (``proofs_check/claims/*.py``) register their claims at import and must
+not import SymPy, NumPy or SciPy at module level: the derivations are imported inside
+the check functions, so that ``mesacheck list`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .verdicts import CheckResult, Method, Verdict, run_check
+
+#: Modules that register claims, in display order.
+CLAIM_MODULES = (
+    "proofs_check.claims.oswald2022",
+    "proofs_check.claims.zheng2024",
+    "proofs_check.claims.simulations",
+)
+
+
+@dataclass
+class Check:
+    """One way of checking a claim.
+
+    Attributes
+    ----------
+    name : str
+    method : Method
+        The method this check uses when it decides.
+    run : callable () -> CheckResult
+    slow : bool
+        Excluded from ``mesacheck verify`` unless ``--slow`` is given.
+    """
+
+    name: str
+    method: Method
+    run: Callable[[], CheckResult]
+    slow: bool = False
+
+
+@dataclass
+class Claim:
+    """A statement from a paper, with how to check it.
+
+    Attributes
+    ----------
+    id : str
+        ``"<paper>.<label>"``, e.g. ``"oswald2022.O1"``.
+    title : str
+    source : str
+        Paper, proposition / equation.
+    hypotheses : list of str
+    statement : callable () -> SymPy object or None
+        The statement as derived SymPy (an ``Eq`` or a tuple of them), for LaTeX.
+    checks : list of Check
+    description : str
+        How it is checked, in prose.
+    """
+
+    id: str
+    title: str
+    source: str
+    hypotheses: list[str] = field(default_factory=list)
+    statement: Callable[[], object] | None = None
+    checks: list[Check] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def paper(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def verify(self, include_slow: bool = False) -> Verdict:
+        start = time.perf_counter()
+        results = [run_check(c.name, c.method, c.run) for c in self.checks if include_slow or not c.slow]
+        return Verdict(self.id, self.title, results, seconds=time.perf_counter() - start)
+
+    def latex(self) -> str:
+        from theory.printing import latex
+
+        if self.statement is None:
+            return ""
+        return latex(self.statement())
+
+    def _repr_markdown_(self) -> str:
+        from .reports import claim_markdown
+
+        return claim_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+
+_REGISTRY: dict[str, Claim] = {}
+_LOADED = False
+
+
+class UnknownClaimError(KeyError):
+    """No registered claim matches the given id or prefix."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def register(claim: Claim) -> Claim:
+    if claim.id in _REGISTRY:
+        raise ValueError(f"claim id {claim.id!r} registered twice")
+    _REGISTRY[claim.id] = claim
+    return claim
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for name in CLAIM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def all_claims() -> list[Claim]:
+    _load()
+    return list(_REGISTRY.values())
+
+
+def get(claim_id: str) -> Claim:
+    _load()
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        raise UnknownClaimError(_unknown_message(claim_id)) from None
+
+
+def select(patterns: list[str] | tuple[str, ...] | None = None) -> list[Claim]:
+    """Claims whose id equals a pattern or starts with ``pattern + "."``.
+
+    Raises
+    ------
+    UnknownClaimError
+        If a pattern matches nothing.
+    """
+    claims = all_claims()
+    if not patterns:
+        return claims
+    chosen: list[Claim] = []
+    for pattern in patterns:
+        matched = [c for c in claims if c.id == pattern or c.id.startswith(pattern.rstrip(".") + ".")]
+        if not matched:
+            raise UnknownClaimError(_unknown_message(pattern))
+        chosen.extend(c for c in matched if c not in chosen)
+    return chosen
+
+
+def _unknown_message(name: str) -> str:
+    import difflib
+
+    ids = list(_REGISTRY)
+    near = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(near)}?" if near else ""
+    return f"unknown claim {name!r}: run 'mesacheck list' to see the registered ids.{hint}"

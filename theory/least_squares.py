@@ -1,0 +1,84 @@
+"""The in-context least-squares problem and gradient descent on it (von Oswald et al. 2022).
+
+The gradient is derived by differentiating the loss (SymPy matrix calculus for symbolic
+sizes, entrywise partial derivatives for explicit sizes), never typed in.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixSymbol, Trace
+
+from .matrix_algebra import evaluate
+from .polymatrix import PolyMatrix
+
+
+def least_squares_loss(W, X, Y, N):
+    """In-context loss :math:`L(W) = \\frac{1}{2N} \\sum_i \\|W x_i - y_i\\|^2`.
+
+    Parameters
+    ----------
+    W : matrix, shape (Ny, Nx)
+    X : matrix, shape (Nx, N)
+    Y : matrix, shape (Ny, N)
+    N : int or Symbol
+
+    References
+    ----------
+    von Oswald et al. 2022, Eq. (1).
+    """
+    R = W * X - Y
+    if isinstance(R, sp.MatrixBase):
+        return sum((r ** 2 for r in R), sp.Integer(0)) / (2 * N)
+    return Trace(R.T * R) / (2 * N)
+
+
+def least_squares_gradient(W, X, Y, N):
+    """:math:`\\nabla_W L(W)`, derived by differentiating :func:`least_squares_loss`.
+
+    Returns
+    -------
+    matrix, shape (Ny, Nx)
+    """
+    if isinstance(X, PolyMatrix):
+        return _gradient_on_operands(W, X, Y, N)
+    if isinstance(X, sp.MatrixBase):
+        rows, cols = Y.shape[0], X.shape[0]
+        Ws = sp.Matrix(rows, cols, lambda i, j: sp.Dummy(f"w{i}{j}"))
+        loss = sp.expand(least_squares_loss(Ws, X, Y, N))
+        grad = sp.Matrix(rows, cols, lambda i, j: sp.diff(loss, Ws[i, j]))
+        return grad.xreplace(dict(zip(Ws, sp.Matrix(W))))
+    Ws = MatrixSymbol("W_grad", Y.shape[0], X.shape[0])
+    grad = least_squares_loss(Ws, X, Y, N).diff(Ws)
+    return grad.xreplace({Ws: W})
+
+
+def gd_step(W, X, Y, N, eta):
+    """One gradient step :math:`W - \\eta \\nabla L(W)`."""
+    return W - eta * least_squares_gradient(W, X, Y, N)
+
+
+def gd_iterates(W0, X, Y, N, eta, steps: int) -> list:
+    """``[W_0, W_1, ..., W_steps]`` of plain gradient descent on the in-context loss."""
+    iterates = [W0]
+    for _ in range(steps):
+        iterates.append(gd_step(iterates[-1], X, Y, N, eta))
+    return iterates
+
+
+def symbolic_gradient():
+    """The gradient derived once for symbolic sizes, with its operands.
+
+    Returns
+    -------
+    (grad, (W, X, Y, N))
+        ``grad`` is SymPy's matrix derivative of the loss with respect to ``W``.
+    """
+    Nx, Ny, N = sp.symbols("N_x N_y N", integer=True, positive=True)
+    W, X, Y = MatrixSymbol("W", Ny, Nx), MatrixSymbol("X", Nx, N), MatrixSymbol("Y", Ny, N)
+    return least_squares_loss(W, X, Y, N).diff(W), (W, X, Y, N)
+
+
+def _gradient_on_operands(W, X, Y, N):
+    """Evaluate the derived symbolic gradient on explicit (polynomial) operands."""
+    grad, (Ws, Xs, Ys, Ns) = symbolic_gradient()
+    return evaluate(grad, {Ws: W, Xs: X, Ys: Y}, {Ns: sp.Integer(N)})
