@@ -21,9 +21,25 @@ def _name_latex(name: str) -> str | None:
     if m:
         label, index = m.groups()
         return f"W^{{{label}}}" + (f"_{{{index}}}" if index else "")
-    if name == "x_test":
-        return r"x_{\mathrm{test}}"
+    if name in _NAMED:
+        return _NAMED[name]
+    m = re.match(r"^(\w+?)_next$", name)
+    if m:
+        return f"{_name_latex(m.group(1)) or m.group(1)}'"
     return None
+
+
+#: Plain symbol names (readable back by ``sympify``) with their paper notation.
+_NAMED = {
+    "x_test": r"x_{\mathrm{test}}",
+    "DeltaW": r"\Delta W",
+    "yhat": r"\hat{y}",
+    "yhat_K": r"\hat{y}^{(K)}",
+    "W_next": "W_{k+1}",
+    "W_Ksteps": "W_K",
+    "What_t": r"\hat{W}_t",
+    "lambda_next": r"\lambda'",
+}
 
 
 class PaperLatexPrinter(LatexPrinter):

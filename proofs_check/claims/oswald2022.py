@@ -95,8 +95,8 @@ def _o1_statement():
 
     p = regression_prompt()
     delta_W = -p.eta * least_squares_gradient(p.W0, p.X, p.Y, p.N)
-    return (sp.Eq(MatrixSymbol(r"\Delta W", p.Ny, p.Nx), delta_W),
-            sp.Eq(MatrixSymbol(r"\hat{y}", p.Ny, 1), ((p.W0 + delta_W) * p.x_query)))
+    return (sp.Eq(MatrixSymbol("DeltaW", p.Ny, p.Nx), delta_W),
+            sp.Eq(MatrixSymbol("yhat", p.Ny, 1), ((p.W0 + delta_W) * p.x_query)))
 
 
 register(Claim(
@@ -215,8 +215,8 @@ def _o2_statement():
 
     p = regression_prompt()
     Wk = MatrixSymbol("W_k", p.Ny, p.Nx)
-    return (sp.Eq(MatrixSymbol("W_{k+1}", p.Ny, p.Nx), gd_step(Wk, p.X, p.Y, p.N, p.eta)),
-            sp.Eq(MatrixSymbol(r"\hat{y}^{(K)}", p.Ny, 1), MatrixSymbol("W_K", p.Ny, p.Nx) * p.x_query))
+    return (sp.Eq(MatrixSymbol("W_next", p.Ny, p.Nx), gd_step(Wk, p.X, p.Y, p.N, p.eta)),
+            sp.Eq(MatrixSymbol("yhat_K", p.Ny, 1), MatrixSymbol("W_Ksteps", p.Ny, p.Nx) * p.x_query))
 
 
 register(Claim(
@@ -320,7 +320,7 @@ def _o3_statement():
     import sympy as sp
 
     lam, gamma = sp.symbols("lambda gamma")
-    return (sp.Eq(sp.Symbol(r"\lambda'"), lam * (1 - gamma * lam) ** 2),)
+    return (sp.Eq(sp.Symbol("lambda_next"), lam * (1 - gamma * lam) ** 2),)
 
 
 register(Claim(

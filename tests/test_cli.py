@@ -1,0 +1,101 @@
+"""The command line: exit codes, one-line errors, JSON that reads back."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from proofs_check.cli import main
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "proofs_check.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+BAD_INPUT = [
+    ("unknown claim", ["verify", "oswald2022.O9"], "unknown claim 'oswald2022.O9'"),
+    ("unknown prefix", ["verify", "nonsense"], "mesacheck list"),
+    ("unknown show", ["show", "zzz"], "unknown claim"),
+    ("unknown latex", ["latex", "oswald2022"], "unknown claim"),
+    ("bad option", ["verify", "--frobnicate"], "unrecognized arguments"),
+    ("non-integer examples", ["verify", "--property", "--examples", "ten"], "positive integer"),
+    ("zero examples", ["verify", "--property", "--examples", "0"], "positive integer"),
+    ("unknown command", ["prove"], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize("name, argv, message", BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+def test_bad_input_one_line_exit_2(name, argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_verify_prefix_table_and_exit_code(capsys):
+    assert main(["verify", "oswald2022.O1", "oswald2022.O4"]) == 0
+    out = capsys.readouterr().out
+    assert "oswald2022.O1" in out and "VERIFIED" in out and "symbolic-all-dimensions" in out
+    assert "2 verified, 0 refuted, 0 inconclusive" in out
+
+
+def test_verify_json_is_one_document_that_reads_back():
+    proc = run("verify", "oswald2022.O1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    claim = doc["claims"][0]
+    assert claim["id"] == "oswald2022.O1" and claim["status"] == "VERIFIED"
+    statement = sp.sympify(claim["statement"]["srepr"])
+    assert isinstance(statement, sp.Tuple) and all(isinstance(e, sp.Eq) for e in statement)
+    gradient = sp.sympify(claim["checks"][0]["expressions"]["gradient"])
+    assert gradient.shape == (sp.Symbol("N_y", integer=True, positive=True),
+                              sp.Symbol("N_x", integer=True, positive=True))
+
+
+def test_list_and_show(capsys):
+    assert main(["list", "oswald2022"]) == 0
+    assert capsys.readouterr().out.count("oswald2022.O") == 4
+    assert main(["show", "oswald2022.O3"]) == 0
+    out = capsys.readouterr().out
+    assert "hypotheses" in out and "gamma" in out and "symbolic-all-dimensions" in out
+
+
+def test_latex_uses_paper_notation(capsys):
+    assert main(["latex", "oswald2022.O1"]) == 0
+    out = capsys.readouterr().out
+    assert r"^\top" in out and r"\mathbb{I}" not in out and r"x_{\mathrm{test}}" in out
+
+
+def test_exit_code_reflects_worst_verdict(monkeypatch, capsys):
+    from proofs_check import registry
+    from proofs_check.verdicts import Method, inconclusive, refuted
+
+    registry._load()
+    bad = registry.Claim("test.bad", "refuted", "test", checks=[registry.Check(
+        "c", Method.SYMBOLIC_AT_SIZES, lambda: refuted("c", Method.SYMBOLIC_AT_SIZES, "", {"x": "1"}))])
+    unsure = registry.Claim("test.unsure", "inconclusive", "test", checks=[registry.Check(
+        "c", Method.SYMBOLIC_AT_SIZES, lambda: inconclusive("c", Method.SYMBOLIC_AT_SIZES, "no reduction"))])
+    monkeypatch.setitem(registry._REGISTRY, "test.bad", bad)
+    monkeypatch.setitem(registry._REGISTRY, "test.unsure", unsure)
+    assert main(["verify", "test.unsure"]) == 3
+    assert main(["verify", "test.bad", "test.unsure"]) == 1
+    out = capsys.readouterr().out
+    assert "counterexample" in out and "no reduction" in out
+
+
+def test_report_writes_three_formats(tmp_path):
+    assert main(["report", "oswald2022.O4", "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} >= {"report.md", "report.json", "report.tex"}
+    assert "VERIFIED" in (tmp_path / "report.md").read_text()
+
+
+def test_unwritable_out_directory(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["report", "oswald2022.O4", "--out", str(target / "sub")]) == 2
+    assert "not a writable directory" in capsys.readouterr().err
