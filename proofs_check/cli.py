@@ -36,6 +36,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("patterns", nargs="*", metavar="ID|PREFIX", help="claims to check (default: all)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--slow", action="store_true", help="also run checks marked slow")
+    p.add_argument("--at", type=_sizes, default=None, metavar="NAME=N,...",
+                   help="check at these sizes only, e.g. --at Nx=12,Ny=1,N=20 (see 'mesacheck show ID')")
     p.add_argument("--property", action="store_true", help="run the Hypothesis property checks instead")
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
@@ -69,6 +71,24 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {value})")
     return value
+
+
+def _sizes(text: str) -> dict:
+    """``"Nx=12,N=20"`` -> ``{"Nx": 12, "N": 20}``; positive integers only."""
+    out = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise argparse.ArgumentTypeError(f"expected NAME=N pairs separated by commas (got {part!r})")
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"size {name} must be a positive integer (got {value!r})") from None
+        if number < 1:
+            raise argparse.ArgumentTypeError(f"size {name} must be a positive integer (got {number})")
+        out[name] = number
+    return out
 
 
 def _status_exit(verdicts) -> int:
@@ -117,12 +137,20 @@ def cmd_verify(args) -> int:
                               progress=_Progress(not args.no_progress), as_json=args.json)
     from .registry import select
 
+    from .registry import validate_sizes
+
     claims = select(args.patterns)
+    if args.at:
+        for claim in claims:
+            try:
+                validate_sizes(claim, args.at)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
     progress = _Progress(not args.no_progress and not args.json)
     verdicts = []
     for k, claim in enumerate(claims):
         progress(k, len(claims), f"checking {claim.id}")
-        verdicts.append(claim.verify(include_slow=args.slow))
+        verdicts.append(claim.verify(include_slow=args.slow, at=args.at))
     progress(len(claims), len(claims), "done")
     if args.json:
         from .reports import verdicts_json
@@ -173,7 +201,8 @@ def cmd_show(args) -> int:
         print(f"how it is checked: {claim.description}")
     print("checks:")
     for c in claim.checks:
-        print(f"  - {c.name} [{c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}")
+        sizes = f" (--at {','.join(p + '=N' for p in c.parameters)})" if c.parameters else ""
+        print(f"  - {c.name} [{c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}{sizes}")
     return EXIT_OK
 
 

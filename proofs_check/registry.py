@@ -33,12 +33,19 @@ class Check:
     run : callable () -> CheckResult
     slow : bool
         Excluded from ``mesacheck verify`` unless ``--slow`` is given.
+    parameters : tuple of str
+        Size names the check accepts as keyword arguments (``mesacheck verify ID --at
+        Nx=12,N=12``); each value is a positive integer. ``sized(**at)`` builds the call.
+    sized : callable (**sizes) -> CheckResult, optional
+        The check at user-given sizes.
     """
 
     name: str
     method: Method
     run: Callable[[], CheckResult]
     slow: bool = False
+    parameters: tuple = ()
+    sized: Callable[..., CheckResult] | None = None
 
 
 @dataclass
@@ -72,9 +79,30 @@ class Claim:
     def paper(self) -> str:
         return self.id.split(".", 1)[0]
 
-    def verify(self, include_slow: bool = False) -> Verdict:
+    @property
+    def parameters(self) -> tuple:
+        """Size names accepted by ``verify(at=...)`` (the union over the checks)."""
+        names: list[str] = []
+        for c in self.checks:
+            names.extend(p for p in c.parameters if p not in names)
+        return tuple(names)
+
+    def verify(self, include_slow: bool = False, at: dict | None = None) -> Verdict:
+        """Run the checks (all, or with ``at`` the ones that accept those sizes).
+
+        Raises
+        ------
+        ValueError
+            If ``at`` names a size no check of this claim accepts, or a value that is not a
+            positive integer.
+        """
         start = time.perf_counter()
-        results = [run_check(c.name, c.method, c.run) for c in self.checks if include_slow or not c.slow]
+        if at:
+            validate_sizes(self, at)
+            chosen = [c for c in self.checks if c.sized is not None and set(at) <= set(c.parameters)]
+            results = [run_check(c.name, c.method, lambda c=c: c.sized(**at)) for c in chosen]
+        else:
+            results = [run_check(c.name, c.method, c.run) for c in self.checks if include_slow or not c.slow]
         return Verdict(self.id, self.title, results, seconds=time.perf_counter() - start)
 
     def latex(self) -> str:
@@ -91,6 +119,18 @@ class Claim:
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
+
+
+def validate_sizes(claim: Claim, at: dict) -> None:
+    """Every size named must be accepted by a check of ``claim`` and be a positive integer."""
+    accepted = claim.parameters
+    if not accepted:
+        raise ValueError(f"claim {claim.id} takes no sizes: drop --at (it is checked at fixed sizes)")
+    for name, value in at.items():
+        if name not in accepted:
+            raise ValueError(f"claim {claim.id} has no size {name!r}: use {', '.join(accepted)}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"size {name} must be a positive integer (got {value!r})")
 
 
 _REGISTRY: dict[str, Claim] = {}

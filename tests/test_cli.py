@@ -99,3 +99,34 @@ def test_unwritable_out_directory(tmp_path, capsys):
     target.write_text("x")
     assert main(["report", "oswald2022.O4", "--out", str(target / "sub")]) == 2
     assert "not a writable directory" in capsys.readouterr().err
+
+
+AT_CASES = [
+    ("negative size", ["verify", "oswald2022.O1", "--at", "Nx=-1"], "size Nx must be a positive integer"),
+    ("non-integer size", ["verify", "oswald2022.O1", "--at", "N=2.5"], "size N must be a positive integer"),
+    ("malformed", ["verify", "oswald2022.O1", "--at", "Nx"], "NAME=N"),
+    ("unknown size", ["verify", "oswald2022.O1", "--at", "d=3"], "has no size 'd'"),
+    ("claim without sizes", ["verify", "oswald2022.O4", "--at", "Nx=2"], "takes no sizes"),
+]
+
+
+@pytest.mark.parametrize("name, argv, message", AT_CASES, ids=[c[0] for c in AT_CASES])
+def test_bad_sizes_from_cli(name, argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_verify_at_user_sizes(capsys):
+    assert main(["verify", "oswald2022.O3", "--at", "Nx=3,Ny=1,N=2"]) == 0
+    assert "symbolic-at-sizes" in capsys.readouterr().out
+
+
+def test_jupyter_reprs():
+    from proofs_check import get, verify
+
+    claim = get("oswald2022.O1")
+    assert claim._repr_latex_().startswith("$$") and r"^\top" in claim._repr_latex_()
+    assert "Proposition 1" in claim._repr_markdown_()
+    table = verify("oswald2022.O4")._repr_markdown_()
+    assert "| block algebra | VERIFIED | symbolic-all-dimensions |" in table

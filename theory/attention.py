@@ -132,12 +132,34 @@ def lsa_layer(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> Tokens:
     ----------
     von Oswald et al. 2022, Eq. (5) (linear self-attention without softmax).
     """
+    _validate(W_PV, W_KQ, tokens)
     X, Y = tokens.X, tokens.Y
     context_gram = [[X * X.T, X * Y.T], [Y * X.T, Y * Y.T]]
     M = block_mul(block_mul(W_PV, context_gram), W_KQ)
     dX, dY = block_apply(M, X, Y)
     dxq, dyq = block_apply(M, tokens.x_query, tokens.y_query)
     return Tokens(_add(X, dX), _add(Y, dY), _add(tokens.x_query, dxq), _add(tokens.y_query, dyq))
+
+
+def _validate(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> None:
+    """Shapes must agree; the message names the offending argument and the expected shape."""
+    X, Y = tokens.X, tokens.Y
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"tokens.Y must have one column per context token like tokens.X: "
+                         f"got X {X.shape} and Y {Y.shape}")
+    dims = (X.shape[0], Y.shape[0])
+    for name, value, expected in (("x_query", tokens.x_query, (dims[0], 1)), ("y_query", tokens.y_query, (dims[1], 1))):
+        if tuple(value.shape) != expected:
+            raise ValueError(f"tokens.{name} must have shape {expected} (got {tuple(value.shape)})")
+    for wname, W in (("W_PV", W_PV), ("W_KQ", W_KQ)):
+        if len(W) != 2 or any(len(row) != 2 for row in W):
+            raise ValueError(f"{wname} must be a 2 x 2 grid of blocks [[xx, xy], [yx, yy]] (None for zero)")
+        for i in range(2):
+            for j in range(2):
+                block = W[i][j]
+                if block is not None and tuple(block.shape) != (dims[i], dims[j]):
+                    raise ValueError(f"{wname} block ({i}, {j}) must have shape {(dims[i], dims[j])} "
+                                     f"to act on tokens of sizes (Nx, Ny) = {dims} (got {tuple(block.shape)})")
 
 
 def lsa_forward(weights: LSAWeights | list, tokens: Tokens, layers: int = 1) -> list[Tokens]:

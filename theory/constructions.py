@@ -121,6 +121,19 @@ def regression_prompt(Nx=None, Ny=None, N=None, polynomial: bool = True) -> Regr
     return RegressionPrompt(Nx, Ny, N, X, Y, x_query, W0, eta, ring)
 
 
+def _scalar(name: str, value):
+    """A SymPy scalar, or a clear error naming the parameter."""
+    try:
+        value = sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise ValueError(f"{name} must be a number or a SymPy scalar expression (got {value!r})") from None
+    if not isinstance(value, sp.Expr) or getattr(value, "is_Matrix", False):
+        raise ValueError(f"{name} must be a number or a SymPy scalar expression (got {value!r})")
+    if value.has(sp.Float):
+        value = sp.nsimplify(value, rational=True)  # exactness first: no floats in symbolic code
+    return value
+
+
 def gd_construction(prompt: RegressionPrompt, eta=None, W0=None) -> LSAWeights:
     """Proposition 1: the layer that performs one GD step on the in-context loss.
 
@@ -133,7 +146,7 @@ def gd_construction(prompt: RegressionPrompt, eta=None, W0=None) -> LSAWeights:
     ----------
     von Oswald et al. 2022, Proposition 1.
     """
-    eta = prompt.eta if eta is None else eta
+    eta = prompt.eta if eta is None else _scalar("eta", eta)
     W0 = prompt.W0 if W0 is None else W0
     Ix, Iy = prompt.eye(prompt.Nx), prompt.eye(prompt.Ny)
     W_K = [[Ix, None], [None, None]]
@@ -153,7 +166,8 @@ def gdpp_construction(prompt: RegressionPrompt, gamma, eta=None, W0=None) -> LSA
     ----------
     von Oswald et al. 2022, Sec. 4 (GD++).
     """
-    eta = prompt.eta if eta is None else eta
+    eta = prompt.eta if eta is None else _scalar("eta", eta)
+    gamma = _scalar("gamma", gamma)
     W0 = prompt.W0 if W0 is None else W0
     Ix, Iy = prompt.eye(prompt.Nx), prompt.eye(prompt.Ny)
     W_K = [[Ix, None], [None, None]]

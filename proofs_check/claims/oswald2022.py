@@ -107,7 +107,8 @@ register(Claim(
                 "query token (x_test, -W_0 x_test)"],
     statement=_o1_statement,
     checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o1_all_dimensions),
-            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o1_at_sizes)],
+            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o1_at_sizes, parameters=("Nx", "Ny", "N"),
+                  sized=lambda Nx=10, Ny=1, N=10: check_o1_at_sizes(sizes=((Nx, Ny, N),)))],
     description="Applies the layer to the prompt and compares each token with the GD target, where "
                 "DeltaW = -eta * dL/dW(W_0) is SymPy's derivative of L(W) = ||W X - Y||_F^2 / (2N). "
                 "Proved for all dimensions by the normal form of each block in the free algebra of "
@@ -227,7 +228,8 @@ register(Claim(
                 "query token (x_test, -W_0 x_test)"],
     statement=_o2_statement,
     checks=[Check("K layers, block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o2_all_dimensions),
-            Check("K layers, entrywise", Method.SYMBOLIC_AT_SIZES, check_o2_at_sizes),
+            Check("K layers, entrywise", Method.SYMBOLIC_AT_SIZES, check_o2_at_sizes, parameters=("K", "Nx", "Ny", "N"),
+                  sized=lambda K=2, Nx=2, Ny=1, N=3: check_o2_at_sizes(cases=((K, (Nx, Ny, N)),))),
             Check("100 layers, float64", Method.NUMERIC_TOLERANCE, check_o2_numeric)],
     description="After K layers the prediction equals W_K x_test and the context y-parts equal "
                 "y_i - (W_K - W_0) x_i (the residuals y_i - W_K x_i when W_0 = 0), where W_K is the K-th "
@@ -331,7 +333,8 @@ register(Claim(
                 "P = [[-gamma I_x, 0], [0, (eta/N) I_y]] (gamma not divided by N)"],
     statement=_o3_statement,
     checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o3_all_dimensions),
-            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o3_at_sizes),
+            Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o3_at_sizes, parameters=("Nx", "Ny", "N"),
+                  sized=lambda Nx=2, Ny=1, N=3: check_o3_at_sizes(sizes=((Nx, Ny, N),))),
             Check("eigenvalue map, float64", Method.NUMERIC_TOLERANCE, check_o3_eigenvalue_map)],
     description="The layer maps x -> (I - gamma X X^T) x and y -> y - DeltaW x (with the x before the "
                 "update); the new Gram matrix X'X'^T is derived from the layer's output and reduced to "
