@@ -38,6 +38,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow", action="store_true", help="also run checks marked slow")
     p.add_argument("--at", type=_sizes, default=None, metavar="NAME=N,...",
                    help="check at these sizes only, e.g. --at Nx=12,Ny=1,N=20 (see 'mesacheck show ID')")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
+                   help="check claims in N processes (default 1)")
     p.add_argument("--property", action="store_true", help="run the Hypothesis property checks instead")
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
@@ -147,11 +149,7 @@ def cmd_verify(args) -> int:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     progress = _Progress(not args.no_progress and not args.json)
-    verdicts = []
-    for k, claim in enumerate(claims):
-        progress(k, len(claims), f"checking {claim.id}")
-        verdicts.append(claim.verify(include_slow=args.slow, at=args.at))
-    progress(len(claims), len(claims), "done")
+    verdicts = _verify_claims(claims, args.slow, args.at, args.jobs, progress)
     if args.json:
         from .reports import verdicts_json
 
@@ -164,6 +162,34 @@ def cmd_verify(args) -> int:
 
         print(verdict_table(verdicts))
     return _status_exit(verdicts)
+
+
+def _verify_one(claim_id: str, include_slow: bool, at: dict | None):
+    from .registry import get
+
+    return get(claim_id).verify(include_slow=include_slow, at=at)
+
+
+def _verify_claims(claims, include_slow: bool, at: dict | None, jobs: int, progress) -> list:
+    """Verify claims in order; with ``jobs > 1`` in worker processes (claims are independent)."""
+    total = len(claims)
+    if jobs <= 1 or total <= 1:
+        verdicts = []
+        for k, claim in enumerate(claims):
+            progress(k, total, f"checking {claim.id}")
+            verdicts.append(claim.verify(include_slow=include_slow, at=at))
+        progress(total, total, "done")
+        return verdicts
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[str, object] = {}
+    progress(0, total, f"checking {total} claims in {jobs} processes")
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_verify_one, c.id, include_slow, at): c.id for c in claims}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            progress(len(results), total, f"{futures[future]} {results[futures[future]].status.value}")
+    return [results[c.id] for c in claims]
 
 
 def _statement_payload(claim) -> dict | None:

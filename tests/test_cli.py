@@ -130,3 +130,10 @@ def test_jupyter_reprs():
     assert "Proposition 1" in claim._repr_markdown_()
     table = verify("oswald2022.O4")._repr_markdown_()
     assert "| block algebra | VERIFIED | symbolic-all-dimensions |" in table
+
+
+def test_parallel_verify_keeps_order_and_verdicts(capsys):
+    assert main(["verify", "-j", "2", "oswald2022.O4", "oswald2022.O3", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("oswald2022.O4") < out.index("oswald2022.O3")
+    assert "2 verified" in out
