@@ -1,0 +1,325 @@
+r"""Exact population loss and real-coordinate gradient of causal linear attention (Zheng et al. 2024).
+
+The per-sequence loss :math:`\ell = \sum_{t=2}^{T-1} \tfrac12 \|\hat y_t - x_{t+1}\|^2` is built
+from the model's definition (embedding, causal attention, ``rho_t = t - 1``) in a sparse
+polynomial ring over the Gaussian rationals whose generators are the real parameters, the
+real perturbation directions, :math:`z_j`, :math:`\overline{z_j}`, :math:`\lambda_j` and
+:math:`\mu_j = \lambda_j^{-1}`.
+
+The gradient is forward-mode differentiation: the weights are perturbed to
+:math:`W + \Delta` with :math:`\Delta = \delta^{re} + i\,\delta^{im}` (one real symbol per real
+coordinate) and the loss is expanded to first order in the :math:`\delta`'s (dual numbers);
+the coefficient of :math:`\delta^{re}_c` is :math:`\partial \ell/\partial u_c` and of
+:math:`\delta^{im}_c` is :math:`\partial\ell/\partial v_c`.  The gradient returned is
+:math:`\partial\ell/\partial u + i\,\partial\ell/\partial v` (convention of
+:mod:`theory.dynamics`).
+
+The expectation is exact: the phase lemma keeps the monomials with equal exponents of
+:math:`\lambda_j` and :math:`\mu_j`, then the law's moment functional is applied monomial by
+monomial (:meth:`theory.moments.TokenLaw.expect`, cached).
+
+References
+----------
+Zheng et al. (2024), Sec. 3 (loss, gradient flow); spec ``zheng2024.md`` section 2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import sympy as sp
+from sympy.polys.domains import QQ_I
+from sympy.polys.rings import ring
+
+from .causal_attention import check_sizes
+from .moments import TokenLaw
+
+__all__ = ["PopulationDerivatives", "population_derivatives"]
+
+
+@dataclass
+class PopulationDerivatives:
+    """Exact population loss and real-coordinate gradients at one point.
+
+    Attributes
+    ----------
+    loss : sympy.Expr
+        :math:`L = \\mathbb{E}\\,\\ell` (or, if no law was given, :math:`\\mathbb{E}_W \\ell` as a
+        polynomial in ``z``, ``zbar``).
+    grad_PV : Matrix, shape (d, 2d)
+    grad_KQ : Matrix, shape (2d, 2d)
+        :math:`\\partial L/\\partial u + i\\,\\partial L/\\partial v` entrywise.
+    """
+
+    loss: sp.Expr
+    grad_PV: sp.Matrix
+    grad_KQ: sp.Matrix
+    z: tuple = field(default=())
+    zbar: tuple = field(default=())
+
+
+class _Context:
+    """The polynomial ring and the token generators at fixed (d, T, parameters)."""
+
+    def __init__(self, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool):
+        self.d, self.T = d, T
+        self.params = tuple(params)
+        self.n_pv = 2 * d * d
+        self.n_kq = 4 * d * d
+        n_dir = (self.n_pv + self.n_kq) if with_gradient else 0
+        self.delta_re = sp.symbols(f"dre0:{n_dir}") if n_dir else ()
+        self.delta_im = sp.symbols(f"dim0:{n_dir}") if n_dir else ()
+        self.z = sp.symbols(f"z_1:{d + 1}")
+        self.zbar = sp.symbols(f"zbar_1:{d + 1}")
+        lam = sp.symbols(f"lam_1:{d + 1}")
+        mu = sp.symbols(f"mu_1:{d + 1}")
+        gens = (*self.params, *self.delta_re, *self.delta_im, *self.z, *self.zbar, *lam, *mu)
+        self.R, *g = ring(gens, QQ_I)
+        n_par = len(self.params)
+        self.gp = g[:n_par]
+        self.gdre = g[n_par:n_par + n_dir]
+        self.gdim = g[n_par + n_dir:n_par + 2 * n_dir]
+        rest = g[n_par + 2 * n_dir:]
+        self.gz, self.gzb, self.glam, self.gmu = rest[:d], rest[d:2 * d], rest[2 * d:3 * d], rest[3 * d:]
+        self.offset_z = n_par + 2 * n_dir
+        self.n_dir = n_dir
+        # conjugation: permutation of exponents + conjugate coefficients
+        ngen = len(gens)
+        perm = list(range(ngen))
+        oz = self.offset_z
+        for j in range(d):
+            perm[oz + j], perm[oz + d + j] = oz + d + j, oz + j
+            perm[oz + 2 * d + j], perm[oz + 3 * d + j] = oz + 3 * d + j, oz + 2 * d + j
+        self.perm = perm
+        self.i_unit = self.R(QQ_I(0, 1))
+
+    def conj(self, p):
+        perm = self.perm
+        terms = {tuple(exps[k] for k in perm): QQ_I(c.x, -c.y) for exps, c in p.items()}
+        return self.R.from_dict(terms) if terms else self.R.zero
+
+    def x(self, t: int, j: int, conj: bool = False):
+        """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_0 = 0."""
+        if t == 0:
+            return self.R.zero
+        if conj:
+            return self.gmu[j] ** (t - 1) * self.gzb[j]
+        return self.glam[j] ** (t - 1) * self.gz[j]
+
+    def e(self, i: int, conj: bool = False) -> list:
+        return [self.x(i, j, conj) for j in range(self.d)] + [self.x(i - 1, j, conj) for j in range(self.d)]
+
+
+def _to_ring(ctx: _Context, expr):
+    expr = sp.expand(sp.sympify(expr))
+    if expr.has(sp.Float):
+        raise ValueError(f"weights must be exact (found the float in {expr}): use sympy.Rational")
+    if expr.free_symbols - set(ctx.params):
+        raise ValueError(f"weights may only contain the declared real parameters {ctx.params} "
+                         f"(found {sorted(map(str, expr.free_symbols - set(ctx.params)))})")
+    if not expr.free_symbols:
+        return ctx.R(ctx.R.domain.from_sympy(expr))
+    return ctx.R.from_expr(expr)
+
+
+def _jet_weights(ctx: _Context, W_PV: sp.Matrix, W_KQ: sp.Matrix):
+    """Weights as jets (value, first-order part) with the perturbation directions."""
+    d = ctx.d
+    pv, kq = [], []
+    k = 0
+    for r in range(d):
+        row = []
+        for c in range(2 * d):
+            val = _to_ring(ctx, W_PV[r, c])
+            first = (ctx.gdre[k] + ctx.i_unit * ctx.gdim[k]) if ctx.n_dir else ctx.R.zero
+            row.append((val, first))
+            k += 1
+        pv.append(row)
+    for r in range(2 * d):
+        row = []
+        for c in range(2 * d):
+            val = _to_ring(ctx, W_KQ[r, c])
+            first = (ctx.gdre[k] + ctx.i_unit * ctx.gdim[k]) if ctx.n_dir else ctx.R.zero
+            row.append((val, first))
+            k += 1
+        kq.append(row)
+    return pv, kq
+
+
+def _jet_dot(row, vec):
+    """sum_k row[k] * vec[k] for jets (value, first)."""
+    v0 = v1 = None
+    for (a0, a1), (b0, b1) in zip(row, vec):
+        p0 = a0 * b0
+        p1 = a0 * b1 + a1 * b0
+        v0 = p0 if v0 is None else v0 + p0
+        v1 = p1 if v1 is None else v1 + p1
+    return v0, v1
+
+
+def _phase_blocks(ctx: _Context, poly) -> dict:
+    """Split a ring element by its net phase vector (exponent of lambda_j minus that of mu_j)."""
+    d, oz = ctx.d, ctx.offset_z
+    blocks: dict = {}
+    for exps, coeff in poly.items():
+        net = tuple(exps[oz + 2 * d + j] - exps[oz + 3 * d + j] for j in range(d))
+        blocks.setdefault(net, {})[exps] = coeff
+    return {n: ctx.R.from_dict(terms) for n, terms in blocks.items()}
+
+
+def _per_sequence_loss_jet(ctx: _Context, pv, kq):
+    """(E_W ell, E_W d ell) as ring elements: value and first-order part in the directions.
+
+    Only the terms that survive the phase lemma are formed (see ``_phase_blocks``).
+    """
+    d, R = ctx.d, ctx.R
+    zero = R.zero
+    loss0 = R.zero
+    loss1 = R.zero
+    half = QQ_I.from_sympy(sp.Rational(1, 2))
+    for t in range(2, ctx.T):
+        et = [(x, zero) for x in ctx.e(t)]
+        v = [_jet_dot(kq[r], et) for r in range(2 * d)]            # W^KQ e_t, jets
+        # E_t E_t^H v = sum_i e_i (e_i^H v)
+        sv0 = [zero] * (2 * d)
+        sv1 = [zero] * (2 * d)
+        for i in range(1, t + 1):
+            ei = ctx.e(i)
+            ei_h = ctx.e(i, conj=True)
+            w0 = zero
+            w1 = zero
+            for r in range(2 * d):
+                if ei_h[r]:
+                    w0 += ei_h[r] * v[r][0]
+                    w1 += ei_h[r] * v[r][1]
+            for r in range(2 * d):
+                if ei[r]:
+                    sv0[r] += ei[r] * w0
+                    sv1[r] += ei[r] * w1
+        sv = list(zip(sv0, sv1))
+        scale = QQ_I.from_sympy(sp.Rational(1, t - 1))
+        for r in range(d):
+            y0, y1 = _jet_dot(pv[r], sv)
+            res0 = _phase_blocks(ctx, y0 * scale - ctx.x(t + 1, r))
+            res1 = _phase_blocks(ctx, y1 * scale) if ctx.n_dir else {}
+            # Phase lemma before multiplying: a product term survives E_W only if the net lambda
+            # exponents of its two factors cancel, i.e. block n of res times conj(block n of res0).
+            for n, block in res0.items():
+                c0 = ctx.conj(block)
+                loss0 += block * c0
+                if n in res1:
+                    loss1 += res1[n] * c0                            # + conj(.) below: 2 Re
+    loss0 = loss0 * half
+    if ctx.n_dir:
+        loss1 = (loss1 + ctx.conj(loss1)) * half
+    return loss0, loss1
+
+
+def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
+    """Exact E over W (phase lemma) and z (law) of a ring element.
+
+    Returns a sympy expression, or, with ``split_directions``, a list of expressions: the
+    coefficient of each direction generator (real parts then imaginary parts).
+    """
+    d = ctx.d
+    oz = ctx.offset_z
+    n_par = len(ctx.params)
+    n_dir = ctx.n_dir
+    buckets: dict = {}
+    for exps, coeff in poly.items():
+        lam_e = exps[oz + 2 * d:oz + 3 * d]
+        mu_e = exps[oz + 3 * d:oz + 4 * d]
+        if lam_e != mu_e:
+            continue
+        zmono = tuple((exps[oz + j], exps[oz + d + j]) for j in range(d))
+        if split_directions:
+            dirs = exps[n_par:n_par + 2 * n_dir]
+            which = next(k for k, n in enumerate(dirs) if n)
+        else:
+            which = 0
+        key = (which, exps[:n_par], zmono)
+        buckets[key] = buckets.get(key, QQ_I.zero) + coeff
+    n_out = 2 * n_dir if split_directions else 1
+    out = [[] for _ in range(n_out)]
+    # Build the expanded sum directly (no global expand): real and imaginary parts of each
+    # Gaussian-rational coefficient separately; only a moment that is itself a sum is expanded.
+    for (which, pexps, zmono), coeff in buckets.items():
+        if not coeff:
+            continue
+        if law is None:
+            moment = sp.Mul(*(ctx.z[j] ** a * ctx.zbar[j] ** b for j, (a, b) in enumerate(zmono)))
+        else:
+            moment = law.expect(zmono)
+            if moment == 0:
+                continue
+        mono = sp.Mul(*(s ** n for s, n in zip(ctx.params, pexps) if n))
+        terms = sp.Add.make_args(sp.expand(moment * mono)) if moment.is_Add else (moment * mono,)
+        re, im = sp.Rational(int(coeff.x.numerator), int(coeff.x.denominator)), \
+            sp.Rational(int(coeff.y.numerator), int(coeff.y.denominator))
+        for term in terms:
+            if re:
+                out[which].append(re * term)
+            if im:
+                out[which].append(sp.I * im * term)
+    exprs = [sp.Add(*terms) for terms in out]
+    return exprs if split_directions else exprs[0]
+
+
+def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law: TokenLaw | None,
+                           params: Sequence[sp.Symbol] = (), gradient: bool = True) -> PopulationDerivatives:
+    r"""Exact population loss and gradient at the weights ``(W_PV, W_KQ)``.
+
+    Parameters
+    ----------
+    d : int, >= 1
+    T : int, >= 3
+    W_PV : Matrix, shape (d, 2d)
+    W_KQ : Matrix, shape (2d, 2d)
+        Entries: polynomials with Gaussian-rational coefficients in the real symbols ``params``.
+    law : TokenLaw or None
+        Law of ``z``; ``None`` averages over ``W`` only and returns polynomials in ``z``, ``zbar``
+        (valid for every law).
+    params : sequence of Symbol
+        Real parameters appearing in the weights.
+    gradient : bool
+        If False, only the loss is computed (``grad_*`` are zero matrices).
+
+    Returns
+    -------
+    PopulationDerivatives
+        ``loss``; ``grad_PV`` shape (d, 2d); ``grad_KQ`` shape (2d, 2d).
+
+    Examples
+    --------
+    >>> from theory.causal_attention import manifold_ab
+    >>> from theory.moments import RealGaussian
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> W_PV, W_KQ = manifold_ab(1, a, b)
+    >>> population_derivatives(1, 3, W_PV, W_KQ, RealGaussian(1, sigma=1), params=(a, b)).loss
+    15*a**2*b**2/2 - 3*a*b + 1/2
+    """
+    check_sizes(d=d, T=T)
+    if law is not None and law.d != d:
+        raise ValueError(f"law must have dimension d = {d} (got a law of dimension {law.d})")
+    if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
+        raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
+    reserved = {"z_", "zbar_", "lam_", "mu_", "dre", "dim"}
+    for p in params:
+        if not isinstance(p, sp.Symbol) or p.is_real is not True:
+            raise ValueError(f"params must be real Symbols (got {p!r}): write a complex weight as u + I*v with "
+                             f"Symbol('u', real=True), Symbol('v', real=True)")
+        if any(p.name.startswith(r) for r in reserved):
+            raise ValueError(f"params must not use the reserved names z_*, zbar_*, lam_*, mu_*, dre*, dim* "
+                             f"(got {p.name!r}): rename the symbol")
+    ctx = _Context(d, T, params, gradient)
+    pv, kq = _jet_weights(ctx, W_PV, W_KQ)
+    loss0, loss1 = _per_sequence_loss_jet(ctx, pv, kq)
+    loss = _expect(ctx, loss0, law, split_directions=False)
+    if not gradient:
+        return PopulationDerivatives(loss, sp.zeros(d, 2 * d), sp.zeros(2 * d, 2 * d), ctx.z, ctx.zbar)
+    parts = _expect(ctx, loss1, law, split_directions=True)
+    n_dir = ctx.n_dir
+    grad = [parts[k] + sp.I * parts[n_dir + k] for k in range(n_dir)]
+    grad_PV = sp.Matrix(d, 2 * d, grad[:ctx.n_pv])
+    grad_KQ = sp.Matrix(2 * d, 2 * d, grad[ctx.n_pv:])
+    return PopulationDerivatives(loss, grad_PV, grad_KQ, ctx.z, ctx.zbar)
