@@ -1,1 +1,9 @@
-"""Shared test configuration."""
+"""Shared test configuration.
+
+Hypothesis profiles come from :func:`proofs_check.strategies.load_profile`: under ``CI=true``
+the built-in derandomised ``ci`` profile, extended with a bounded example budget and no
+deadline; otherwise a small development budget. ``HYPOTHESIS_PROFILE`` overrides both.
+"""
+from proofs_check.strategies import load_profile
+
+load_profile()
