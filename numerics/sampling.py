@@ -1,0 +1,87 @@
+"""Seeded samplers for the two papers' data.
+
+All samplers take a :class:`numpy.random.Generator` (or a seed) and return arrays; nothing
+here touches global random state.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Laws of the initial token z = x_1 in Zheng et al. (spec section 1).
+ZHENG_LAWS = ("gaussian", "sparse", "full-one", "rademacher")
+
+
+def _rng(rng) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def sample_initial_tokens(m: int, d: int, law: str = "gaussian", scale: float = 1.0, rng=None) -> np.ndarray:
+    """Draw ``m`` initial tokens ``z`` (real-valued, stored complex), shape ``(m, d)``.
+
+    Parameters
+    ----------
+    law : {"gaussian", "sparse", "full-one", "rademacher"}
+        gaussian: N(0, scale^2 I); sparse: scale * s * e_k with k uniform, s = +-1 uniform;
+        full-one: all ones (``scale`` ignored, as in the authors' code); rademacher: scale * (+-1)^d.
+    """
+    rng = _rng(rng)
+    if law == "gaussian":
+        z = scale * rng.standard_normal((m, d))
+    elif law == "sparse":
+        z = np.zeros((m, d))
+        k = rng.integers(0, d, size=m)
+        s = rng.integers(0, 2, size=m) * 2.0 - 1.0
+        z[np.arange(m), k] = scale * s
+    elif law == "full-one":
+        z = np.ones((m, d))
+    elif law == "rademacher":
+        z = scale * (rng.integers(0, 2, size=(m, d)) * 2.0 - 1.0)
+    else:
+        raise ValueError(f"unknown law {law!r}: choose one of {', '.join(ZHENG_LAWS)}")
+    return z.astype(np.complex128)
+
+
+def sample_phases(m: int, d: int, rng=None) -> np.ndarray:
+    """Diagonals ``lambda_j = exp(i theta_j)``, theta uniform on [0, 2 pi); shape ``(m, d)``."""
+    rng = _rng(rng)
+    return np.exp(1j * rng.uniform(0.0, 2.0 * np.pi, size=(m, d)))
+
+
+def zheng_sequences(m: int, T: int, d: int, law: str = "gaussian", scale: float = 1.0, rng=None,
+                    return_params: bool = False):
+    """Sequences ``x_{t+1} = W x_t``, ``W = diag(lambda)`` fresh per sequence, ``x_1 = z``.
+
+    Returns
+    -------
+    x : ndarray, shape (m, T, d), complex128
+        ``x[:, t-1, j] = lambda_j^(t-1) z_j`` (0-based time axis).
+    (lam, z) : optional, shapes (m, d) each
+    """
+    if T < 3:
+        raise ValueError(f"T must be an integer >= 3 (got {T}): the first prediction needs two context tokens.")
+    rng = _rng(rng)
+    lam = sample_phases(m, d, rng)
+    z = sample_initial_tokens(m, d, law, scale, rng)
+    powers = lam[:, None, :] ** np.arange(T)[None, :, None]
+    x = powers * z[:, None, :]
+    return (x, (lam, z)) if return_params else x
+
+
+def oswald_tasks(batch: int, N: int = 10, Nx: int = 10, r: float = 1.0, rng=None):
+    """Linear-regression tasks of von Oswald et al.: ``y = w^T x``, ``w ~ N(0, I)``, Ny = 1.
+
+    Inputs are uniform on ``(-r/2, r/2)^Nx``: ``r = 1`` is the authors' code (U(-0.5, 0.5)),
+    ``r = 2`` is the paper's text (U(-1, 1)).
+
+    Returns
+    -------
+    X : ndarray, shape (batch, N, Nx)      context inputs
+    Y : ndarray, shape (batch, N)          context targets
+    x_test : ndarray, shape (batch, Nx)
+    y_test : ndarray, shape (batch,)
+    """
+    rng = _rng(rng)
+    w = rng.standard_normal((batch, Nx))
+    X = rng.uniform(-r / 2, r / 2, size=(batch, N + 1, Nx))
+    Y = (X @ w[:, :, None])[:, :, 0]
+    return X[:, :N], Y[:, :N], X[:, N], Y[:, N]
