@@ -1,1 +1,29 @@
-"""placeholder"""
+"""Pure NumPy/SciPy numerics: integrate the derived flows and reproduce the papers' simulations.
+
+Consumes callables lambdified from :mod:`theory`, never the reverse.
+
+- :mod:`numerics.flows`: ``solve_ivp`` (LSODA/Radau with Jacobians) with convergence and blow-up
+  events, capped spans and a :class:`FlowResult` with status, nfev/njev and conserved-quantity drift.
+- :mod:`numerics.population`: the exact population gradient flow of the blocks (A, B) of
+  Zheng et al. (phase lemma and exact moments, no sampling).
+- :mod:`numerics.sampling`, :mod:`numerics.training`: seeded data; full-batch GD of the causal
+  model vectorised over sequences and time; Adam-trained linear self-attention of von Oswald et al.
+- :mod:`numerics.simulations`: ``simulate(name, ...)`` behind ``mesacheck simulate``.
+"""
+from .flows import (FlowResult, geometric_grid, integrate_flow, integrate_on_times, integrate_reduced, reduced_jac,
+                    reduced_rhs)
+from .metrics import diagonal_statistics, empirical_limit_with_error
+from .population import (PopulationCoefficients, integrate_population, kappas, limit_ab_from_kappas, moment_tensor,
+                         population_coefficients, population_gradient, population_loss)
+from .sampling import ZHENG_LAWS, oswald_tasks, sample_initial_tokens, sample_phases, zheng_sequences
+from .simulations import SIMULATIONS, SimulationResult, simulate, simulation_names
+from .training import (AdamResult, GDResult, compare_lsa_to_gd, line_search_gd, lsa_loss_and_grad, lsa_predict,
+                       train_lsa_adam, zheng_gd, zheng_loss_and_grad)
+
+__all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times", "integrate_reduced",
+           "reduced_jac", "reduced_rhs", "diagonal_statistics", "empirical_limit_with_error",
+           "PopulationCoefficients", "integrate_population", "kappas", "limit_ab_from_kappas", "moment_tensor",
+           "population_coefficients", "population_gradient", "population_loss", "ZHENG_LAWS", "oswald_tasks",
+           "sample_initial_tokens", "sample_phases", "zheng_sequences", "SIMULATIONS", "SimulationResult",
+           "simulate", "simulation_names", "AdamResult", "GDResult", "compare_lsa_to_gd", "line_search_gd",
+           "lsa_loss_and_grad", "lsa_predict", "train_lsa_adam", "zheng_gd", "zheng_loss_and_grad"]

@@ -257,11 +257,13 @@ def cmd_simulate(args) -> int:
     try:
         result = simulate(args.name, quick=args.quick, seed=args.seed, out_dir=args.out,
                           progress=_Progress(not args.no_progress))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
-    print(result.summary() if hasattr(result, "summary") else result)
-    status = getattr(result, "status", "ok")
-    return EXIT_OK if status in ("ok", "converged", "VERIFIED") else EXIT_INCONCLUSIVE
+    print(result)
+    if result.status != "ok":
+        print(f"mesacheck: {args.name}: {result.status}: {result.message}", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
+    return EXIT_OK
 
 
 def _check_writable(directory: str) -> None:
