@@ -5,12 +5,12 @@ Public surface::
     verify(claim_id)      -> Verdict       check one claim
     verify_all(patterns)  -> list[Verdict] check claims by id or prefix
     get(claim_id)         -> Claim
-    claims()              -> list[Claim]
+    all_claims()          -> list[Claim]
     Claim, Check, Verdict, CheckResult, Status, Method, register
 """
 from __future__ import annotations
 
-from .registry import Check, Claim, UnknownClaimError, all_claims as claims, get, register, select
+from .registry import Check, Claim, UnknownClaimError, all_claims, get, register, select
 from .verdicts import CheckResult, Method, Status, Verdict
 
 
@@ -30,5 +30,5 @@ def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
     return [c.verify(include_slow=include_slow) for c in select(patterns)]
 
 
-__all__ = ["verify", "verify_all", "get", "claims", "select", "register", "Claim", "Check", "Verdict",
+__all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
            "CheckResult", "Status", "Method", "UnknownClaimError"]
