@@ -38,6 +38,8 @@ class Check:
         Nx=12,N=12``); each value is a positive integer. ``sized(**at)`` builds the call.
     sized : callable (**sizes) -> CheckResult, optional
         The check at user-given sizes.
+    minimums : dict
+        ``{size name: (least value, why)}`` for sizes that must be larger than 1.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Check:
     slow: bool = False
     parameters: tuple = ()
     sized: Callable[..., CheckResult] | None = None
+    minimums: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +134,10 @@ def validate_sizes(claim: Claim, at: dict) -> None:
             raise ValueError(f"claim {claim.id} has no size {name!r}: use {', '.join(accepted)}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"size {name} must be a positive integer (got {value!r})")
+        for check in claim.checks:
+            least, why = check.minimums.get(name, (1, ""))
+            if value < least:
+                raise ValueError(f"size {name} must be an integer >= {least} (got {value}): {why}")
 
 
 _REGISTRY: dict[str, Claim] = {}

@@ -137,3 +137,22 @@ def test_parallel_verify_keeps_order_and_verdicts(capsys):
     out = capsys.readouterr().out
     assert out.index("oswald2022.O4") < out.index("oswald2022.O3")
     assert "2 verified" in out
+
+
+ZHENG_AT = [
+    ("T below 3", ["verify", "zheng2024.C3", "--at", "d=2,T=2"], "size T must be an integer >= 3"),
+    ("d zero", ["verify", "zheng2024.C4", "--at", "d=0,T=4"], "size d must be a positive integer"),
+    ("oswald size on zheng", ["verify", "zheng2024.C3", "--at", "Nx=2"], "has no size 'Nx'"),
+]
+
+
+@pytest.mark.parametrize("name, argv, message", ZHENG_AT, ids=[c[0] for c in ZHENG_AT])
+def test_zheng_sizes_validated(name, argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_zheng_claim_at_user_sizes(capsys):
+    assert main(["verify", "zheng2024.C4", "--at", "d=2,T=5"]) == 0
+    assert "zheng2024.C4  VERIFIED  symbolic-at-sizes" in capsys.readouterr().out

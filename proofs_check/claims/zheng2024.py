@@ -21,6 +21,15 @@ SOURCE = "Zheng et al. 2024 (NeurIPS), arXiv 2405.16845"
 
 #: (d, T) at which the exact population gradient is derived entry by entry.
 SIZES = ((1, 3), (1, 5), (2, 3), (2, 4), (2, 5), (3, 4), (3, 6), (4, 4))
+#: Lower bounds on user sizes (``mesacheck verify ID --at d=..,T=..``), with the reason.
+SIZE_MINIMUMS = {"d": (1, "the dimension of the tokens"),
+                 "T": (3, "the first prediction (t = 2) needs two context tokens and a target x_3")}
+
+
+def _at_sizes(check, name, method, default_d=2, default_T=4):
+    """A Check that also runs at a user's (d, T)."""
+    return Check(name, method, check, parameters=("d", "T"), minimums=SIZE_MINIMUMS,
+                 sized=lambda d=default_d, T=default_T: check(sizes=((d, T),)))
 #: (d, T) for C1 (generic complex A, B; polynomial identity in z, for every law).
 C1_SIZES = ((1, 3), (1, 5), (2, 3), (2, 4), (3, 3))
 #: Extra C1 sizes for ``--slow``.
@@ -233,7 +242,7 @@ register(Claim(
                   Method.SYMBOLIC_ALL_DIMENSIONS, check_c1_all),
             Check("the counted factor lists are the model's derivatives", Method.SYMBOLIC_AT_SIZES,
                   check_c1_factor_lists),
-            Check("off-block gradients vanish after the phase average", Method.SYMBOLIC_AT_SIZES, check_c1),
+            _at_sizes(check_c1, "off-block gradients vanish after the phase average", Method.SYMBOLIC_AT_SIZES),
             Check("same at (d, T) = (1, 8), (2, 6), (3, 4)", Method.SYMBOLIC_AT_SIZES,
                   lambda: check_c1(C1_SLOW_SIZES), slow=True)],
     description="For every d and T: each term of an off-block gradient at M_{A,B} is a product of tokens "
@@ -307,7 +316,7 @@ register(Claim(
     statement=_c2_statement,
     checks=[Check("off-diagonal gradients involve only (S) moments (every d, T)", Method.SYMBOLIC_ALL_DIMENSIONS,
                   check_c2_off_diagonal_all),
-            Check("gradient on M_ab is a multiple of I in both blocks", Method.SYMBOLIC_AT_SIZES, check_c2)],
+            _at_sizes(check_c2, "gradient on M_ab is a multiple of I in both blocks", Method.SYMBOLIC_AT_SIZES)],
     description="Off-diagonal part for every d and T: with A = aI, B = bI the coefficient monomials tie labels "
                 "together; for every remaining label partition with a zero-phase solution the z-moment is read off, "
                 "and each is one of the four (S) moments (up to relabelling and conjugation). Diagonal part (equal "
@@ -514,7 +523,7 @@ register(Claim(
         Check("Gamma, Lambda for symbolic T by index-pattern counting", Method.SYMBOLIC_ALL_T, check_c3_all_T),
         Check("counting formula vs brute-force loss on a grid", Method.SYMBOLIC_AT_SIZES,
               check_c3_counting_vs_brute_force),
-        Check("derived entrywise ODE vs stated, 6 laws x grid of (d,T)", Method.SYMBOLIC_AT_SIZES, check_c3_sizes),
+        _at_sizes(check_c3_sizes, "derived entrywise ODE vs stated, 6 laws x grid of (d,T)", Method.SYMBOLIC_AT_SIZES),
         Check("a^2-b^2 conserved, du/dtau, logistic balanced solution", Method.SYMBOLIC_AT_SIZES,
               check_c3_structure),
         Check("entrywise flow for symbolic T, arbitrary per-coordinate moments (d = 1, 2, 3)",
@@ -646,7 +655,7 @@ register(Claim(
     checks=[
         Check("lim ab for symbolic T", Method.SYMBOLIC_ALL_T, check_c4_all_T),
         Check("Gaussian and sparse limits, symbolic T", Method.SYMBOLIC_ALL_T, check_c4_special_laws),
-        Check("fixed points of the derived ODE, 6 laws x grid", Method.SYMBOLIC_AT_SIZES, check_c4_sizes),
+        _at_sizes(check_c4_sizes, "fixed points of the derived ODE, 6 laws x grid", Method.SYMBOLIC_AT_SIZES),
         Check("monotone convergence of u = ab", Method.SYMBOLIC_AT_SIZES, check_c4_convergence),
         Check("one-step-GD reading of the predictor", Method.SYMBOLIC_AT_SIZES, check_c4_one_step_gd),
     ],
