@@ -13,7 +13,8 @@ Consumes callables lambdified from :mod:`theory`, never the reverse.
 from .flows import (FlowResult, geometric_grid, integrate_flow, integrate_on_times, integrate_reduced, reduced_jac,
                     reduced_rhs)
 from .metrics import diagonal_statistics, empirical_limit_with_error
-from .population import (PopulationCoefficients, integrate_population, kappas, limit_ab_from_kappas, moment_tensor,
+from .population import (PopulationCoefficients, integrate_full_population, integrate_population, kappas,
+                         limit_ab_from_kappas, moment_tensor, pack_full, unpack_full,
                          population_coefficients, population_gradient, population_loss)
 from .sampling import ZHENG_LAWS, oswald_tasks, sample_initial_tokens, sample_phases, zheng_sequences
 from .simulations import SIMULATIONS, SimulationResult, simulate, simulation_names
@@ -22,7 +23,7 @@ from .training import (AdamResult, GDResult, compare_lsa_to_gd, line_search_gd, 
 
 __all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times", "integrate_reduced",
            "reduced_jac", "reduced_rhs", "diagonal_statistics", "empirical_limit_with_error",
-           "PopulationCoefficients", "integrate_population", "kappas", "limit_ab_from_kappas", "moment_tensor",
+           "PopulationCoefficients", "integrate_population", "integrate_full_population", "pack_full", "unpack_full", "kappas", "limit_ab_from_kappas", "moment_tensor",
            "population_coefficients", "population_gradient", "population_loss", "ZHENG_LAWS", "oswald_tasks",
            "sample_initial_tokens", "sample_phases", "zheng_sequences", "SIMULATIONS", "SimulationResult",
            "simulate", "simulation_names", "AdamResult", "GDResult", "compare_lsa_to_gd", "line_search_gd",

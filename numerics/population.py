@@ -299,3 +299,48 @@ def integrate_population(co: PopulationCoefficients, A0, B0, t_max: float = 100.
                                 n_samples=n_samples,
                                 conserved={"|A|^2-|B|^2": lambda y: float(np.sum(y[:2 * co.d ** 2] ** 2)
                                                                           - np.sum(y[2 * co.d ** 2:] ** 2))})
+
+
+# --- every parameter: the full W^PV (d x 2d) and W^KQ (2d x 2d) ------------------------------
+
+def pack_full(W_PV, W_KQ) -> np.ndarray:
+    """Real state vector ``(Re PV, Im PV, Re KQ, Im KQ)`` (row-major) of the full parameters."""
+    W_PV, W_KQ = np.asarray(W_PV, complex), np.asarray(W_KQ, complex)
+    return np.concatenate([W_PV.real.ravel(), W_PV.imag.ravel(), W_KQ.real.ravel(), W_KQ.imag.ravel()])
+
+
+def unpack_full(y, d: int):
+    """Inverse of :func:`pack_full`: ``(PV_re, PV_im, KQ_re, KQ_im)``."""
+    n_pv, n_kq = 2 * d * d, 4 * d * d
+    y = np.asarray(y, float)
+    return (y[:n_pv].reshape(d, 2 * d), y[n_pv:2 * n_pv].reshape(d, 2 * d),
+            y[2 * n_pv:2 * n_pv + n_kq].reshape(2 * d, 2 * d), y[2 * n_pv + n_kq:].reshape(2 * d, 2 * d))
+
+
+def integrate_full_population(gradient, d: int, W_PV0, W_KQ0, t_max: float = 200.0, rtol: float = 1e-11,
+                              atol: float = 1e-13, grad_tol: float = 1e-9, n_samples: int = 120) -> flows.FlowResult:
+    """Gradient flow of every parameter under the exact population gradient.
+
+    Parameters
+    ----------
+    gradient : callable (PV_re, PV_im, KQ_re, KQ_im) -> (dL/dPV_re, dL/dPV_im, dL/dKQ_re, dL/dKQ_im)
+        E.g. ``theory.zheng_full.full_population_gradient(d, T, law).function()``.
+    d : int
+    W_PV0 : array_like, complex, shape (d, 2d)
+    W_KQ0 : array_like, complex, shape (2d, 2d)
+
+    Returns
+    -------
+    FlowResult
+        State in the :func:`pack_full` layout; LSODA with its own finite-difference Jacobian.
+    """
+    W_PV0, W_KQ0 = np.asarray(W_PV0, complex), np.asarray(W_KQ0, complex)
+    if W_PV0.shape != (d, 2 * d) or W_KQ0.shape != (2 * d, 2 * d):
+        raise ValueError(f"W_PV0 must have shape {(d, 2 * d)} and W_KQ0 {(2 * d, 2 * d)} "
+                         f"(got {W_PV0.shape} and {W_KQ0.shape})")
+
+    def rhs(t, y):
+        return -np.concatenate([np.asarray(g, float).ravel() for g in gradient(*unpack_full(y, d))])
+
+    return flows.integrate_flow(rhs, pack_full(W_PV0, W_KQ0), t_max=t_max, rtol=rtol, atol=atol,
+                                grad_tol=grad_tol, n_samples=n_samples)

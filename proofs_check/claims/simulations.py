@@ -15,6 +15,61 @@ def _fmt(x) -> str:
     return f"{x:.3e}" if isinstance(x, float) else str(x)
 
 
+# --- zheng2024.sim.full-matrices -----------------------------------------------------------------
+
+def _full_matrices(d: int = 1, T: int = 4, a0: float = 0.2, b0: float = 0.5, tol: float = 1e-8):
+    """Every parameter under the exact population gradient (derived in theory/, lambdified)."""
+    import numpy as np
+
+    from numerics.population import integrate_full_population, unpack_full
+    from theory.dynamics import limit_of_product, reduced_flow
+    from theory.moments import RealGaussian
+    from theory.zheng_full import full_population_gradient
+
+    name = f"full W^PV, W^KQ flow, d={d}, T={T}"
+    law = RealGaussian(d, 1)
+    gradient = full_population_gradient(d, T, law).function()
+    W_PV0 = np.zeros((d, 2 * d), complex)
+    W_PV0[:, :d] = b0 * np.eye(d)
+    W_KQ0 = np.zeros((2 * d, 2 * d), complex)
+    W_KQ0[d:, :d] = a0 * np.eye(d)
+    flow = integrate_full_population(gradient, d, W_PV0, W_KQ0)
+    if flow.status != "converged":
+        return inconclusive(name, NUM, f"the full flow ended with status {flow.status}: {flow.message}")
+    limit = float(limit_of_product(reduced_flow(d, T, law)))
+    off_block = 0.0
+    for y in flow.y:
+        pv_re, pv_im, kq_re, kq_im = unpack_full(y, d)
+        off_block = max(off_block, np.abs(pv_re[:, d:]).max(), np.abs(kq_re[:d]).max(), np.abs(kq_re[d:, d:]).max(),
+                        np.abs(pv_im).max(), np.abs(kq_im).max(),
+                        np.abs(kq_re[d:, :d] - np.diag(np.diag(kq_re[d:, :d]))).max(),
+                        np.abs(pv_re[:, :d] - np.diag(np.diag(pv_re[:, :d]))).max())
+    pv_re, _, kq_re, _ = unpack_full(flow.y_final, d)
+    ab = float(np.mean(np.diag(kq_re[d:, :d]) * np.diag(pv_re[:, :d])))
+    err = abs(ab - limit)
+    detail = (f"Gaussian sigma=1 from (a0, b0) = ({a0}, {b0}): every entry off the diagonals of W^PV_11, W^KQ_21 "
+              f"stays at {off_block:.1e} along the flow (C1, C2 at the level of all {2 * 6 * d * d} real parameters), "
+              f"|ab(inf) - C4 limit {limit:.6g}| = {err:.1e} <= {tol:g} (nfev {flow.nfev})")
+    if off_block > tol or err > tol:
+        return refuted(name, NUM, detail, {"d": d, "T": T, "off_block_max": off_block, "ab_final": ab,
+                                           "limit": limit, "tolerance": tol})
+    return verified(name, NUM, detail)
+
+
+register(Claim(
+    id="zheng2024.sim.full-matrices",
+    title="The flow of every parameter (full W^KQ, W^PV) stays diagonal and reaches the C4 limit",
+    source="Zheng et al. 2024, claims C1, C2, C4, numerical agreement at the level of all parameters",
+    hypotheses=["small (d, T): the exact gradient of all 2(2d^2 + 4d^2) real parameters is derived symbolically",
+                "z Gaussian N(0, I)", "diagonal initialisation (Assumption 3.1)"],
+    checks=[Check("full flow, d=1, T=4", NUM, _full_matrices),
+            Check("full flow, d=2, T=3", NUM, lambda: _full_matrices(d=2, T=3), slow=True)],
+    description="theory.zheng_full derives the exact population gradient of every real parameter (no block "
+                "structure assumed); numerics integrates it with LSODA from the diagonal start and checks that the "
+                "off-manifold entries stay zero and that ab converges to the C4 limit derived in theory.",
+))
+
+
 # --- zheng2024.sim.population-vs-reduced ------------------------------------------------------
 
 def _population_vs_reduced():
