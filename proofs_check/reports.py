@@ -56,7 +56,7 @@ def verdicts_json(verdicts: Iterable[Verdict], statements: dict | None = None) -
 
 
 def claim_markdown(claim) -> str:
-    lines = [f"### `{claim.id}`: {claim.title}", "", f"*Source:* {claim.source}", ""]
+    lines = [f"## `{claim.id}`: {claim.title}", "", f"*Source:* {claim.source}", ""]
     if claim.hypotheses:
         lines += ["*Hypotheses:*", ""] + [f"- {h}" for h in claim.hypotheses] + [""]
     latex = claim.latex()
