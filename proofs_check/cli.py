@@ -12,6 +12,8 @@ import sys
 import time
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+#: Below this many claims, worker start-up (importing SymPy) costs more than it saves.
+AUTO_PARALLEL_MIN_CLAIMS = 6
 
 
 class UsageError(Exception):
@@ -38,8 +40,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slow", action="store_true", help="also run checks marked slow")
     p.add_argument("--at", type=_sizes, default=None, metavar="NAME=N,...",
                    help="check at these sizes only, e.g. --at Nx=12,Ny=1,N=20 (see 'mesacheck show ID')")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
-                   help="check claims in N processes (default 1)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="check claims in N processes (default: one per core, up to 4, when checking "
+                        f"{AUTO_PARALLEL_MIN_CLAIMS} or more claims; else 1)")
     p.add_argument("--property", action="store_true", help="run the Hypothesis property checks instead")
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
@@ -149,7 +152,14 @@ def cmd_verify(args) -> int:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     progress = _Progress(not args.no_progress and not args.json)
-    verdicts = _verify_claims(claims, args.slow, args.at, args.jobs, progress)
+    jobs = args.jobs
+    if jobs is None:
+        import os
+
+        jobs = min(os.cpu_count() or 1, 4) if len(claims) >= AUTO_PARALLEL_MIN_CLAIMS else 1
+    start = time.perf_counter()
+    verdicts = _verify_claims(claims, args.slow, args.at, jobs, progress)
+    wall = time.perf_counter() - start
     if args.json:
         from .reports import verdicts_json
 
@@ -160,7 +170,7 @@ def cmd_verify(args) -> int:
     else:
         from .reports import verdict_table
 
-        print(verdict_table(verdicts))
+        print(verdict_table(verdicts, wall_seconds=wall))
     return _status_exit(verdicts)
 
 

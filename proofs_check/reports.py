@@ -9,7 +9,7 @@ from .verdicts import Status, Verdict
 _MARK = {Status.VERIFIED: "VERIFIED", Status.REFUTED: "REFUTED", Status.INCONCLUSIVE: "INCONCLUSIVE"}
 
 
-def verdict_table(verdicts: Iterable[Verdict]) -> str:
+def verdict_table(verdicts: Iterable[Verdict], wall_seconds: float | None = None) -> str:
     """A plain-text table: id, verdict, method, seconds; reasons and counterexamples below."""
     verdicts = list(verdicts)
     rows = [("claim", "verdict", "method", "seconds")]
@@ -25,8 +25,11 @@ def verdict_table(verdicts: Iterable[Verdict]) -> str:
         elif v.status is Status.INCONCLUSIVE:
             notes.append(f"{v.claim_id}: INCONCLUSIVE; {v.reason}")
     counts = {s: sum(v.status is s for v in verdicts) for s in Status}
+    checking = sum(v.seconds for v in verdicts)
+    timing = (f"{wall_seconds:.1f} s ({checking:.1f} s of checks in parallel)"
+              if wall_seconds is not None and abs(wall_seconds - checking) > 0.5 else f"{checking:.1f} s")
     summary = (f"{counts[Status.VERIFIED]} verified, {counts[Status.REFUTED]} refuted, "
-               f"{counts[Status.INCONCLUSIVE]} inconclusive in {sum(v.seconds for v in verdicts):.1f} s")
+               f"{counts[Status.INCONCLUSIVE]} inconclusive in {timing}")
     return "\n".join(lines + ([""] + notes if notes else []) + ["", summary])
 
 
