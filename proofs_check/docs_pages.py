@@ -17,6 +17,7 @@ from .reports import claim_markdown
 PAPER_TITLES = {
     "oswald2022": "von Oswald et al. 2022: Transformers learn in-context by gradient descent",
     "zheng2024": "Zheng et al. 2024: On Mesa-Optimization in Autoregressively Trained Transformers",
+    "related": "Closely related closed-form results (spec related.md)",
 }
 
 

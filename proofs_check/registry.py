@@ -18,6 +18,7 @@ CLAIM_MODULES = (
     "proofs_check.claims.oswald2022",
     "proofs_check.claims.zheng2024",
     "proofs_check.claims.simulations",
+    "proofs_check.claims.related",
 )
 
 

@@ -1,0 +1,94 @@
+"""Claims of closely related work (spec ``related.md``), each derived from its model's definition."""
+from __future__ import annotations
+
+from ..registry import Check, Claim, register
+from ..verdicts import Method, verified
+
+DIMENSIONS = (1, 2, 3, 4)
+
+
+def stated_label_noise_step(n, d, s):
+    """The stated optimum eta* = n / (n + d + 1 + s^2) (the claim under test)."""
+    return n / (n + d + 1 + s ** 2)
+
+
+def check_label_noise(dimensions=DIMENSIONS, stated=stated_label_noise_step):
+    from theory.related import n_sym, optimal_step, s_sym
+
+    from ..zero import check_equal
+
+    for d in dimensions:
+        derived = optimal_step(d)
+        result = check_equal("eta* for every n", derived, stated(n_sym, d, s_sym), Method.SYMBOLIC_AT_SIZES,
+                             f"d = {d}, symbolic n and noise s", derived_step=derived)
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("eta* for every n", Method.SYMBOLIC_AT_SIZES,
+                    f"the minimiser of the derived risk equals n/(n + d + 1 + s^2) for symbolic n and s at d in "
+                    f"{list(dimensions)}")
+
+
+def _label_noise_statement():
+    import sympy as sp
+
+    from theory.related import n_sym, optimal_step, s_sym
+
+    d = sp.Symbol("d", integer=True, positive=True)
+    return (sp.Eq(sp.Symbol(r"\eta^{*}_{d=2}"), optimal_step(2)),
+            sp.Eq(sp.Symbol("eta^*"), stated_label_noise_step(n_sym, d, s_sym)))
+
+
+register(Claim(
+    id="related.N",
+    title="One-step GD with label noise: the optimal step is n/(n + d + 1 + s^2)",
+    source="spec related.md, section N (a consistency target derived from the model, not a published statement)",
+    hypotheses=["x_i, x_q ~ N(0, I_d), w ~ N(0, I_d), y_i = w^T x_i + eps_i, eps_i ~ N(0, s^2), independent",
+                "predictor eta (1/n) sum_i y_i x_i^T x_q"],
+    statement=_label_noise_statement,
+    checks=[Check("eta* for every n", Method.SYMBOLIC_AT_SIZES, check_label_noise, parameters=("d",),
+                  sized=lambda d=2: check_label_noise(dimensions=(d,)))],
+    description="The risk E(yhat - w^T x_q)^2 is derived as a quadratic in eta: E|v|^2 splits into equal and "
+                "distinct sample indices (exact for symbolic n), each expectation a Gaussian moment functional on "
+                "monomials; its minimiser is compared with the stated formula for symbolic n and s.",
+))
+
+
+def check_zfb_moment(dimensions=(1, 2, 3)):
+    import sympy as sp
+
+    from theory.related import N_sym, zfb_second_moment
+
+    from ..zero import check_equal
+
+    for d in dimensions:
+        moment, Lambda = zfb_second_moment(d)
+        Gamma = (1 + 1 / N_sym) * Lambda + Lambda.trace() / N_sym * sp.eye(d)
+        result = check_equal("E[(XX^T/N)^2] = Gamma Lambda", moment, Gamma * Lambda, Method.SYMBOLIC_AT_SIZES,
+                             f"d = {d}, symbolic N and diagonal Lambda", derived_moment=moment)
+        if result.status.value != "VERIFIED":
+            return result
+    return verified("E[(XX^T/N)^2] = Gamma Lambda", Method.SYMBOLIC_AT_SIZES,
+                    f"for symbolic N and diagonal Lambda = diag(lambda_1..lambda_d), d in {list(dimensions)}")
+
+
+def _zfb_statement():
+    import sympy as sp
+
+    from theory.related import zfb_second_moment
+
+    moment, _ = zfb_second_moment(2)
+    return (sp.Eq(sp.Symbol(r"\mathbb{E}[(XX^\top/N)^2]_{d=2}"), moment),)
+
+
+register(Claim(
+    id="related.ZFB1",
+    title="Zhang-Frei-Bartlett moment identity E[(XX^T/N)^2] = Gamma Lambda",
+    source="Zhang, Frei, Bartlett 2023 (JMLR 2024), arXiv 2306.09927; spec related.md",
+    hypotheses=["x_i ~ N(0, Lambda) iid, i = 1..N", "Gamma = (1 + 1/N) Lambda + tr(Lambda)/N I",
+                "Lambda diagonal (any covariance reduces to it by rotation)"],
+    statement=_zfb_statement,
+    checks=[Check("E[(XX^T/N)^2] = Gamma Lambda", Method.SYMBOLIC_AT_SIZES, check_zfb_moment, parameters=("d",),
+                  sized=lambda d=2: check_zfb_moment(dimensions=(d,)))],
+    description="The double sum over samples is split into equal and distinct indices (exact for symbolic N); "
+                "E[x x^T x x^T] is a Gaussian moment functional on monomials; the result is compared entrywise.",
+))

@@ -1,0 +1,116 @@
+r"""Closed forms of the related work (spec ``related.md``), derived from their definitions.
+
+1. One-step GD with label noise: the mean-squared-error optimal step (section N).
+2. The moment identity of Zhang, Frei and Bartlett (2023):
+   :math:`\mathbb{E}[(XX^\top/N)^2] = \Gamma\Lambda`, :math:`\Gamma = (1 + 1/N)\Lambda + \mathrm{tr}(\Lambda)/N\, I`.
+
+Both are derived for symbolic ``N`` (or ``n``) by splitting double sums over samples into equal
+and distinct indices (exact for every N), with Gaussian moment functionals on monomials at
+concrete dimension d.
+
+Label noise
+-----------
+
+Model: :math:`x_i, x_q \sim N(0, I_d)`, :math:`w \sim N(0, I_d)`, :math:`y_i = w^\top x_i + \epsilon_i`,
+:math:`\epsilon_i \sim N(0, s^2)`, all independent; predictor
+:math:`\hat y = \eta\, \frac1n \sum_i y_i x_i^\top x_q` (one GD step from 0 on the in-context
+least-squares loss). The risk :math:`R(\eta) = \mathbb{E}(\hat y - w^\top x_q)^2` is derived here
+for symbolic ``n``: with :math:`v = \frac1n\sum_i y_i x_i`,
+
+.. math:: \mathbb{E}\|v\|^2 = \tfrac1n\,\mathbb{E}[y_1^2\|x_1\|^2]
+          + \tfrac{n-1}{n}\,\mathbb{E}[y_1 y_2\, x_1^\top x_2]
+
+(the split of the double sum into equal and distinct indices, exact for every n), and each
+single- or two-sample expectation is a Gaussian moment functional on monomials at concrete d.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+import sympy as sp
+
+n_sym = sp.Symbol("n", integer=True, positive=True)
+N_sym = sp.Symbol("N", integer=True, positive=True)
+s_sym = sp.Symbol("s", positive=True)
+eta_sym = sp.Symbol("eta", real=True)
+
+
+def _gaussian_moment(power: int, variance) -> sp.Expr:
+    if power % 2:
+        return sp.Integer(0)
+    return sp.factorial2(power - 1) * variance ** (power // 2)
+
+
+def _expect(poly: sp.Expr, variances: dict) -> sp.Expr:
+    """E of a polynomial in independent centred Gaussians with the given variances."""
+    gens = list(variances)
+    total = sp.Integer(0)
+    for monomial, coeff in sp.Poly(sp.expand(poly), *gens).terms():
+        total += coeff * reduce(lambda acc, k: acc * _gaussian_moment(monomial[k], variances[gens[k]]),
+                                range(len(gens)), sp.Integer(1))
+    return sp.expand(total)
+
+
+def one_step_risk(d: int) -> sp.Expr:
+    """:math:`R(\\eta)` for symbolic ``n``, ``s`` and ``eta`` at dimension ``d``.
+
+    Parameters
+    ----------
+    d : int, >= 1
+
+    Returns
+    -------
+    sympy.Expr
+        A quadratic polynomial in ``eta`` with coefficients rational in ``n`` and ``s``.
+    """
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d must be an integer >= 1 (got {d!r}): the input dimension")
+    x1 = sp.symbols(f"x1_1:{d + 1}")
+    x2 = sp.symbols(f"x2_1:{d + 1}")
+    w = sp.symbols(f"w_1:{d + 1}")
+    e1, e2 = sp.symbols("epsilon_1 epsilon_2")
+    variances = {v: sp.Integer(1) for v in (*x1, *x2, *w)}
+    variances.update({e1: s_sym ** 2, e2: s_sym ** 2})
+    dot = lambda a, b: sum(ai * bi for ai, bi in zip(a, b))  # noqa: E731
+    y1, y2 = dot(w, x1) + e1, dot(w, x2) + e2
+    same = _expect(y1 ** 2 * dot(x1, x1), variances)          # E[y^2 |x|^2]
+    distinct = _expect(y1 * y2 * dot(x1, x2), variances)      # E[y_1 y_2 x_1^T x_2]
+    v_norm2 = same / n_sym + (n_sym - 1) / n_sym * distinct   # E|v|^2
+    v_dot_w = _expect(y1 * dot(x1, w), variances)             # E[v^T w]
+    w_norm2 = _expect(dot(w, w), variances)
+    # E over x_q ~ N(0, I): E[(a^T x_q)^2] = |a|^2 with a = eta v - w.
+    return sp.expand(eta_sym ** 2 * v_norm2 - 2 * eta_sym * v_dot_w + w_norm2)
+
+
+def optimal_step(d: int) -> sp.Expr:
+    """The minimiser of :func:`one_step_risk` over ``eta`` (its derivative's root)."""
+    risk = one_step_risk(d)
+    (root,) = sp.solve(sp.diff(risk, eta_sym), eta_sym)
+    return sp.factor(root)
+
+
+def zfb_second_moment(d: int) -> tuple[sp.Matrix, sp.Matrix]:
+    r""":math:`\mathbb{E}[(XX^\top/N)^2]` for ``x_i ~ N(0, diag(lambda_1..lambda_d))`` iid, symbolic N.
+
+    .. math:: \mathbb{E}[(XX^\top/N)^2] = \tfrac1N\,\mathbb{E}[x x^\top x x^\top]
+              + \tfrac{N-1}{N}\,\Lambda^2
+
+    Returns
+    -------
+    (moment, Lambda) : Matrix, shape (d, d) each
+
+    References
+    ----------
+    Zhang, Frei, Bartlett (2023), JMLR 2024, arXiv 2306.09927 (definition of Gamma).
+    """
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d must be an integer >= 1 (got {d!r}): the input dimension")
+    lam = sp.symbols(f"lambda_1:{d + 1}", positive=True)
+    x = sp.symbols(f"x_1:{d + 1}")
+    variances = dict(zip(x, lam))
+    Lambda = sp.diag(*lam)
+    xxT = sp.Matrix(d, 1, list(x)) * sp.Matrix(1, d, list(x))
+    single = (xxT * xxT).applyfunc(lambda e: _expect(e, variances))
+    moment = single / N_sym + (N_sym - 1) / N_sym * Lambda ** 2
+    return moment.applyfunc(sp.expand), Lambda
+
