@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Iterable
 
 import sympy as sp
@@ -177,12 +176,6 @@ def random_rational_matrix(rows: int, cols: int, rng: random.Random, denominator
                            bound: int = 9) -> sp.Matrix:
     """A matrix of exact small rationals (generically full rank)."""
     return sp.Matrix(rows, cols, lambda i, j: sp.Rational(rng.randint(-bound, bound), rng.randint(1, denominator)))
-
-
-def fraction(value) -> Fraction:
-    """A SymPy rational as a ``fractions.Fraction`` (for JSON-friendly exact output)."""
-    value = sp.Rational(value)
-    return Fraction(int(value.p), int(value.q))
 
 
 def _matrix_symbols(expr) -> list:

@@ -14,7 +14,7 @@ from collections import defaultdict
 import sympy as sp
 from sympy.matrices.expressions import (Identity, MatAdd, MatMul, MatPow, MatrixSymbol, Transpose,
                                         ZeroMatrix)
-from sympy.matrices.expressions.blockmatrix import BlockMatrix, block_collapse
+from sympy.matrices.expressions.blockmatrix import BlockMatrix
 
 Word = tuple  # tuple of MatrixSymbol / Transpose(MatrixSymbol)
 
@@ -110,33 +110,6 @@ def reduced_terms(expr) -> dict[Word, sp.Expr]:
         reduced = sp.cancel(sp.together(coeff))
         if reduced != 0:
             out[word] = reduced
-    return out
-
-
-def blocks_of(expr) -> list:
-    """The blocks of a (collapsed) block matrix expression, row by row; a plain expression is one block."""
-    collapsed = block_collapse(expr) if isinstance(expr, sp.MatrixExpr) else expr
-    if isinstance(collapsed, BlockMatrix):
-        b = collapsed.blocks
-        return [b[i, j] for i in range(b.rows) for j in range(b.cols)]
-    return [collapsed]
-
-
-def instantiate(expr, sizes: dict, values: dict):
-    """Replace dimension symbols by integers and matrix/scalar symbols by explicit values."""
-    expr = expr.xreplace({k: sp.Integer(v) for k, v in sizes.items()}) if sizes else expr
-    replaced = expr.xreplace(_resize(values, sizes))
-    if isinstance(replaced, sp.MatrixExpr):
-        replaced = replaced.as_explicit() if not isinstance(replaced, sp.MatrixBase) else replaced
-    return sp.Matrix(replaced.doit()) if hasattr(replaced, "shape") else replaced.doit()
-
-
-def _resize(values: dict, sizes: dict) -> dict:
-    out = {}
-    for key, value in values.items():
-        if isinstance(key, MatrixSymbol) and sizes:
-            key = key.xreplace({k: sp.Integer(v) for k, v in sizes.items()})
-        out[key] = sp.ImmutableMatrix(value) if isinstance(value, sp.MatrixBase) else value
     return out
 
 
