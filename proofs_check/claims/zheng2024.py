@@ -1104,13 +1104,24 @@ register(Claim(
 
 
 def check_a5():
+    """The per-step excess loss as T -> oo, *derived* (C5's limit of the last step's loss at u*), for the
+    Gaussian law: non-zero, and equal to the title's sigma^2/5 per coordinate."""
     import sympy as sp
+    from ..checks import check_identity
+    from theory.zheng_patterns import T_sym, per_step_coefficients, t_sym
 
+    second, cross, target = per_step_coefficients()
+    gamma, lam, _ = all_T_coefficients()
     law = make_law("real-gaussian", 2)
-    k0, k1, k2, _ = law.kappas()
-    excess = sp.simplify((k0 * k2 - k1 ** 2) / (2 * k2))
-    return _check_nonzero("Gaussian asymptotic excess loss", excess, Method.SYMBOLIC_ALL_T,
-                          "(kappa0 kappa2 - kappa1^2)/(2 kappa2) per coordinate (C5), T -> oo", excess=excess)
+    kappas = dict(zip(_kappa_symbols(), law.kappas()))
+    ustar = (lam / gamma).subs(kappas)
+    step = (sp.Rational(1, 2) * (ustar ** 2 * second - 2 * ustar * cross + target)).subs(kappas)
+    excess = sp.simplify(sp.limit(step.subs(t_sym, T_sym - 1), T_sym, sp.oo))
+    return _combine("Gaussian asymptotic excess loss", Method.SYMBOLIC_EXACT, [
+        _check_nonzero("non-zero", excess, Method.SYMBOLIC_EXACT, "the learned predictor does not recover W"),
+        check_identity(excess, law.sigma ** 2 / 5, name="= sigma^2/5 per coordinate (the title's value)",
+                       sizes={"d": 2})],
+        "limit T -> oo of the last step's loss at u*, from the counted per-step coefficients", excess=excess)
 
 
 register(Claim(
