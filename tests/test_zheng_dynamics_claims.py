@@ -41,3 +41,17 @@ def test_wrong_closed_forms_are_refuted(name, run):
     result = run()
     assert result.status is Status.REFUTED, (name, result.reason)
     assert result.counterexample
+
+
+def test_a6_consequence_claim_verifies():
+    verdict = verify("zheng2024.A7")
+    assert verdict.status is Status.VERIFIED, verdict.reason
+
+
+def test_a6_consequence_products_are_unequal_and_equal_for_equal_starts_of_an_exchangeable_law():
+    import numpy as np
+
+    sol, end, gnorm, limit_loss, best_scalar, _ = D._diagonal_limit(4)
+    u = end[:3] * end[3:]
+    assert gnorm < 1e-8 and np.ptp(u) > 1e-3          # unequal a_j b_j: not a multiple of the identity
+    assert limit_loss < float(best_scalar)
