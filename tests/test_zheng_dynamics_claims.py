@@ -48,7 +48,7 @@ def test_a6_consequence_claim_verifies():
     assert verdict.status is Status.VERIFIED, verdict.reason
 
 
-def test_a6_consequence_products_are_unequal_and_equal_for_equal_starts_of_an_exchangeable_law():
+def test_a6_consequence_unequal_products_and_lower_loss():
     import numpy as np
 
     sol, end, gnorm, limit_loss, best_scalar, _ = D._diagonal_limit(4)

@@ -715,6 +715,36 @@ def check_c5_finite_T():
                        "unless kappa_3 = 0: exact recovery at finite T needs kappa_3 = 0", best_step_loss=minimum)
 
 
+def check_c5_needs_kappa3():
+    """Both directions of the finite-T capability result, for every t >= 2, from the *derived* best
+    per-step loss: it is >= kappa_0 kappa_3 / (2((t-1) kappa_2 + kappa_3)) (Cauchy-Schwarz gives
+    kappa_1^2 <= kappa_0 kappa_2), which is > 0 when kappa_3 > 0; and it is 0 when kappa_3 = 0 and
+    kappa_1^2 = kappa_0 kappa_2."""
+    import sympy as sp
+    from ..checks import check_identity, check_inequality
+    from theory.zheng_patterns import per_step_coefficients, t_sym
+
+    second, cross, target = per_step_coefficients()
+    u = sp.Symbol("u", real=True)
+    k0, k1, k2, k3 = _kappa_symbols()
+    step = sp.Rational(1, 2) * (u ** 2 * second - 2 * u * cross + target)
+    (u_opt,) = sp.solve(sp.diff(step, u), u)
+    minimum = sp.cancel(step.subs(u, u_opt))
+    m = sp.Symbol("m", integer=True, nonnegative=True)        # t = m + 2 >= 2
+    delta = sp.Symbol("delta", nonnegative=True)              # kappa_0 kappa_2 - kappa_1^2 >= 0 (Cauchy-Schwarz)
+    on_cs = minimum.subs(k1, sp.sqrt(k0 * k2 - delta)).subs(t_sym, m + 2)
+    bound = k0 * k3 / (2 * ((t_sym - 1) * k2 + k3))
+    return _combine("exact recovery at finite T iff kappa_3 = 0 (with kappa_1^2 = kappa_0 kappa_2)",
+                    Method.SYMBOLIC_ALL_T, [
+                        check_inequality(sp.cancel(on_cs - bound.subs(t_sym, m + 2)), ">=",
+                                         name="best loss >= kappa_0 kappa_3 / (2((t-1) kappa_2 + kappa_3)), every t"),
+                        check_inequality(bound.subs(t_sym, m + 2), ">",
+                                         name="that bound is > 0 when kappa_3 > 0: no exact recovery"),
+                        check_identity(minimum.subs({k3: 0, k1: sp.sqrt(k0 * k2)}), 0,
+                                       name="kappa_3 = 0 and kappa_1^2 = kappa_0 kappa_2: best loss 0")],
+                    "the minimum over u of the derived step-t loss, for every t >= 2", best_step_loss=minimum)
+
+
 def check_c5_sparse_exact(sizes=((1, 4), (2, 4), (3, 5))):
     """Sparse law: yhat_t = x_{t+1} exactly, for every atom s c e_k and every t, at ab = 1/c^2."""
     import sympy as sp
@@ -759,6 +789,7 @@ register(Claim(
         Check("asymptotic excess loss (symbolic T)", Method.SYMBOLIC_ALL_T, check_c5_asymptotic),
         Check("What_t -> u W diag(|z|^2) (Cesaro, symbolic t)", Method.SYMBOLIC_ALL_T, check_c5_cesaro),
         Check("finite-T best loss needs kappa_3 = 0 (symbolic t)", Method.SYMBOLIC_ALL_T, check_c5_finite_T),
+        Check("both directions of the finite-T result (every t)", Method.SYMBOLIC_ALL_T, check_c5_needs_kappa3),
         Check("sparse law: yhat_t = x_{t+1} for every atom", Method.SYMBOLIC_AT_SIZES, check_c5_sparse_exact),
     ],
     description="The per-step loss on M_ab is derived for symbolic t by pattern counting; at u* its limit is "
