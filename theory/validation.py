@@ -25,7 +25,7 @@ import operator
 
 __all__ = ["require_int", "require_bool", "require_positive", "require_nonnegative", "require_finite",
            "require_choice", "require_type", "require_callable", "require_finite_array", "require_psd",
-           "require_square", "fail"]
+           "require_square", "require_matrix", "require_scalar", "fail"]
 
 
 def _shown(value) -> str:
@@ -173,6 +173,45 @@ def require_square(name: str, value, size: int | None = None, why: str = ""):
     if shape[0] != shape[1] or (size is not None and shape[0] != size):
         side = f"a {size} x {size} matrix" if size is not None else "a square matrix"
         raise ValueError(f"{name} must be {side} (got shape {tuple(shape)}){_suffix(why)}")
+    return value
+
+
+def require_scalar(name: str, value, why: str = ""):
+    """``value`` as a SymPy scalar (numbers and expressions; strings are not parsed).
+
+    Floats are rejected (exactness first): use ``sympy.Rational``.
+    """
+    import sympy as sp
+
+    if isinstance(value, (float, str, bytes)) or value is None or isinstance(value, bool):
+        kind = "exact (a float rounds)" if isinstance(value, float) else "a number or SymPy scalar expression"
+        fail(name, kind, value, why or "e.g. sympy.Rational(1, 2) or a Symbol", ValueError)
+    try:
+        expr = sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        fail(name, "a number or SymPy scalar expression", value, why, ValueError)
+    if not isinstance(expr, sp.Expr) or getattr(expr, "is_Matrix", False):
+        fail(name, "a number or SymPy scalar expression", value, why, ValueError)
+    if expr.has(sp.Float):
+        fail(name, "exact (a float rounds)", value, why or "use sympy.Rational", ValueError)
+    return expr
+
+
+def require_matrix(name: str, value, shape: tuple | None = None, why: str = ""):
+    """A matrix-like operand (SymPy Matrix, MatrixExpr, PolyMatrix: anything with a 2-d ``.shape``).
+
+    ``shape`` entries that are None, or symbolic on either side, match anything.
+    """
+    got = getattr(value, "shape", None)
+    if isinstance(value, (str, bytes)) or not isinstance(got, tuple) or len(got) != 2:
+        fail(name, "a matrix (sympy.Matrix, MatrixSymbol expression or PolyMatrix)", value, why, TypeError)
+    if shape is not None:
+        for want, have in zip(shape, got):
+            if want is None or _is_symbolic(want) or _is_symbolic(have):
+                continue
+            if int(want) != int(have):
+                wanted = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+                raise ValueError(f"{name} must have shape {wanted} (got {tuple(got)}){_suffix(why)}")
     return value
 
 
