@@ -416,6 +416,8 @@ def cmd_latex(args) -> int:
 def cmd_simulate(args) -> int:
     if args.name is None:
         _reject_flags(args, "no NAME (listing the simulations)", **{"--quick": args.quick or None})
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer (got {args.seed}): pass e.g. --seed 0")
     try:
         from numerics.simulations import SIMULATIONS, simulate
     except ModuleNotFoundError:
@@ -426,8 +428,6 @@ def cmd_simulate(args) -> int:
         return EXIT_OK
     if args.name not in SIMULATIONS:
         raise UsageError(f"unknown simulation {args.name!r}: choose one of {', '.join(SIMULATIONS)}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer (got {args.seed}): pass e.g. --seed 0")
     with _writable_output(args.out) as out:
         try:
             result = simulate(args.name, quick=args.quick, seed=args.seed, out_dir=out,

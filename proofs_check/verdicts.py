@@ -53,6 +53,15 @@ _METHOD_DESCRIPTIONS = {
 _SEVERITY = {Status.VERIFIED: 0, Status.INCONCLUSIVE: 1, Status.REFUTED: 2}
 
 
+def _enum(name: str, kind, value):
+    """``kind(value)``, or a one-line error naming the argument and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise ValueError(f"{name} must be a {kind.__name__} or one of {choices} (got {value!r})") from None
+
+
 @dataclass
 class CheckResult:
     """Outcome of one check of a claim.
@@ -85,8 +94,8 @@ class CheckResult:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        self.status = Status(self.status)
-        self.method = Method(self.method)
+        self.status = _enum("status", Status, self.status)
+        self.method = _enum("method", Method, self.method)
         if self.status is Status.INCONCLUSIVE and not self.reason:
             raise ValueError("an INCONCLUSIVE check must carry a reason")
         if self.status is Status.REFUTED and not self.counterexample:
@@ -131,6 +140,10 @@ class Verdict:
     title: str
     checks: list[CheckResult]
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.checks, list) or not all(isinstance(c, CheckResult) for c in self.checks):
+            raise TypeError(f"checks must be a list of CheckResult (got {type(self.checks).__name__})")
 
     @property
     def status(self) -> Status:

@@ -99,7 +99,7 @@ def conjugate(expr, symbols: TokenSymbols):
 def embedding(X: sp.Matrix, i: int) -> sp.Matrix:
     """``e_i = (x_i; x_{i-1})``, shape (2d, 1), with ``x_0 = 0`` (i is 1-based)."""
     require_matrix("X", X, why="the tokens as columns, shape (d, T)")
-    require_int("i", i, 1, f"i is 1-based, in 1..T = {X.cols}")
+    require_int("i", i, why=f"i is 1-based, in 1..T = {X.cols}")
     d = X.rows
     if not 1 <= i <= X.cols:
         raise ValueError(f"i must be in 1..T = {X.cols} (got {i}): e_i needs the token x_i")

@@ -12,7 +12,7 @@ from sympy.matrices.expressions import MatrixSymbol
 
 from .attention import LSAWeights, Tokens, eye
 from .polymatrix import PolyMatrix
-from .validation import require_bool, require_matrix, require_positive, require_type
+from .validation import require_bool, require_matrix, require_type
 
 
 def _check_size(name: str, value) -> None:
@@ -138,7 +138,7 @@ def _scalar(name: str, value):
 
 def _construction_args(prompt, eta, W0):
     require_type("prompt", prompt, RegressionPrompt, "a RegressionPrompt (from regression_prompt())")
-    eta = prompt.eta if eta is None else require_positive("eta", _scalar("eta", eta), "a GD step size")
+    eta = prompt.eta if eta is None else _scalar("eta", eta)
     W0 = prompt.W0 if W0 is None else require_matrix("W0", W0, (prompt.Ny, prompt.Nx), "W_0 is (Ny, Nx)")
     return eta, W0
 

@@ -371,7 +371,7 @@ def one_step_gd_prediction(d: int, t: int, eta, X: sp.Matrix, X_conj: sp.Matrix)
     (W_hat, prediction) : Matrix (d, d), Matrix (d, 1)
     """
     check_sizes(d=d, t=t)
-    require_positive("eta", require_scalar("eta", eta), "the GD step size")
+    require_scalar("eta", eta, "the GD step size")
     for name, M in (("X", X), ("X_conj", X_conj)):
         require_type(name, M, sp.MatrixBase, "a sympy.Matrix of shape (d, T)")
     U = sp.Matrix(d, d, lambda r, c: sp.Symbol(f"U_{r + 1}{c + 1}", real=True))
