@@ -114,24 +114,51 @@ def _status_exit(verdicts) -> int:
 
 
 class _Progress:
-    """Progress lines on stderr when it is a terminal (never in pipes or --json output)."""
+    """Progress lines on stderr when it is a terminal (never in pipes or --json output).
+
+    While an item runs, a background thread refreshes the line every second with the time spent
+    on it, so a long check (a large ``--at``) visibly advances.
+    """
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
+        self._line = None
+        self._started = 0.0
+        self._ticker = None
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         if not self.enabled:
             return
         width = 24
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:<60}")
+        self._line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:50]}"
+        self._started = time.monotonic()
+        self._draw()
         if done >= total:
+            self._line = None
             sys.stderr.write("\n")
-        sys.stderr.flush()
+            sys.stderr.flush()
+        elif self._ticker is None:
+            import threading
+
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def _draw(self) -> None:
+        line = self._line
+        if line is not None:
+            sys.stderr.write(f"\r{line} ({time.monotonic() - self._started:.0f} s)   ")
+            sys.stderr.flush()
+
+    def _tick(self) -> None:  # pragma: no cover - only on a terminal
+        while self._line is not None:
+            time.sleep(1.0)
+            self._draw()
 
     def clear(self) -> None:
         """End a progress line cut short (e.g. by Ctrl-C)."""
         if self.enabled:
+            self._line = None
             sys.stderr.write("\n")
             sys.stderr.flush()
 

@@ -260,7 +260,7 @@ ROWS = [
     ("off_block_invariance-args", lambda: th.off_block_invariance(1), T, "positional argument"),
     ("off_diagonal_moment_types-args", lambda: th.off_diagonal_moment_types(1), T, "positional argument"),
     ("full_population_gradient-T", lambda: th.full_population_gradient(1, 2, law1()), V, "T must be"),
-    ("full_population_gradient-law", lambda: th.full_population_gradient(1, 3, "x"), T, "law"),
+    ("full_population_gradient-law", lambda: th.full_population_gradient(1, 3, "x"), V, "law"),
     # --- numerics.flows
     ("geometric_grid-t_max", lambda: nm.geometric_grid(-1), V, "t_max"),
     ("geometric_grid-n-zero", lambda: nm.geometric_grid(10, n=0), V, "n must be"),

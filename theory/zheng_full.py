@@ -80,7 +80,7 @@ def full_population_gradient(d: int, T: int, law: TokenLaw) -> FullPopulationGra
     """
     check_sizes(d, T)
     if not isinstance(law, TokenLaw):
-        raise TypeError(f"law must be a theory.moments.TokenLaw (got {type(law).__name__}): e.g. RealGaussian(d, 1)")
+        raise ValueError(f"law must be a theory.moments.TokenLaw (got {type(law).__name__}): e.g. RealGaussian(d, 1)")
     pv_re, pv_im, W_PV = _real_pair_matrix("PV", d, 2 * d)
     kq_re, kq_im, W_KQ = _real_pair_matrix("KQ", 2 * d, 2 * d)
     symbols = [s for block in (pv_re, pv_im, kq_re, kq_im) for row in block for s in row]
