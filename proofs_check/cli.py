@@ -174,9 +174,14 @@ def cmd_list(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    _reject_flags(args, "--property" if args.property else None,
+    _reject_flags(args, "with --property" if args.property else "without --property",
                   **({"--at": args.at, "-j/--jobs": args.jobs, "--slow": args.slow or None, "--force": args.force or None}
                      if args.property else {"--examples": args.examples, "--seed": args.seed}))
+    if not args.property:
+        if args.at:
+            _reject_flags(args, "with --at (it runs the sized checks only)", **{"--slow": args.slow or None})
+        else:
+            _reject_flags(args, "without --at", **{"--force": args.force or None})
     if args.property:
         try:
             from .properties import run_properties
@@ -261,11 +266,10 @@ def _choose_jobs(requested: int | None, n_claims: int) -> int:
     return max(1, min(jobs, n_claims))
 
 
-def _reject_flags(args, mode: str | None, **given) -> None:
-    """Exit 2 when a flag is given that the chosen mode does not use (never ignore it silently)."""
+def _reject_flags(args, where: str, **given) -> None:
+    """Exit 2 when a flag is given that the chosen mode (``where``) does not use; never ignore it."""
     used = [name for name, value in given.items() if value is not None]
     if used:
-        where = f"with {mode}" if mode else f"without --property"
         raise UsageError(f"{', '.join(used)} {'does' if len(used) == 1 else 'do'} not apply {where}: "
                          f"drop {'it' if len(used) == 1 else 'them'}")
 
@@ -442,7 +446,7 @@ def cmd_latex(args) -> int:
 
 def cmd_simulate(args) -> int:
     if args.name is None:
-        _reject_flags(args, "no NAME (listing the simulations)", **{"--quick": args.quick or None})
+        _reject_flags(args, "without NAME (listing the simulations)", **{"--quick": args.quick or None})
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer (got {args.seed}): pass e.g. --seed 0")
     try:

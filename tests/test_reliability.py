@@ -135,6 +135,8 @@ def test_cli_refuses_over_budget_and_force_is_accepted(capsys):
     (["verify", "--property", "-j", "2"], "-j/--jobs does not apply with --property"),
     (["verify", "--property", "--slow"], "--slow does not apply with --property"),
     (["verify", "zheng2024.C1", "--at", "d=1,d=3"], "size d is given twice"),
+    (["verify", "related.N", "--at", "d=2", "--slow"], "--slow does not apply with --at"),
+    (["verify", "related.N", "--force"], "--force does not apply without --at"),
     (["simulate", "--quick"], "--quick does not apply"),
     (["simulate", "oswald2022-one-layer", "--seed", "-1"], "--seed must be a non-negative integer"),
 ])
