@@ -69,11 +69,11 @@ def _prepare_out(out_dir):
     if out_dir is None:
         return None
     try:
+        import tempfile
+
         os.makedirs(out_dir, exist_ok=True)
-        probe = os.path.join(out_dir, ".mesacheck-write-test")
-        with open(probe, "w") as fh:
-            fh.write("")
-        os.remove(probe)
+        with tempfile.TemporaryFile(dir=out_dir):  # unlinked at once on POSIX: nothing left if interrupted
+            pass
     except OSError as exc:
         raise ValueError(f"cannot write to out_dir {str(out_dir)!r} ({exc.strerror or exc}): "
                          f"choose a writable directory.") from None

@@ -476,11 +476,11 @@ def _check_writable(directory: str) -> None:
     import os
 
     try:
+        import tempfile
+
         os.makedirs(directory, exist_ok=True)
-        probe = os.path.join(directory, ".mesacheck-write-test")
-        with open(probe, "w"):
+        with tempfile.TemporaryFile(dir=directory):  # unlinked at once on POSIX: nothing left if interrupted
             pass
-        os.remove(probe)
     except OSError as exc:
         raise UsageError(f"--out {directory!r} is not a writable directory ({exc.strerror}): "
                          "choose another path") from None
