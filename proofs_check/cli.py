@@ -174,10 +174,11 @@ def cmd_list(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    _reject_flags(args, "with --property" if args.property else "without --property",
-                  **({"--at": args.at, "-j/--jobs": args.jobs, "--slow": args.slow or None, "--force": args.force or None}
-                     if args.property else {"--examples": args.examples, "--seed": args.seed}))
-    if not args.property:
+    if args.property:
+        _reject_flags(args, "with --property", **{"--at": args.at, "-j/--jobs": args.jobs,
+                                                  "--slow": args.slow or None, "--force": args.force or None})
+    else:
+        _reject_flags(args, "without --property", **{"--examples": args.examples, "--seed": args.seed})
         if args.at:
             _reject_flags(args, "with --at (it runs the sized checks only)", **{"--slow": args.slow or None})
         else:
@@ -309,6 +310,7 @@ def _stop_workers(workers, grace: float = 0.5) -> None:
     """Terminate, then kill, every worker; bounded in time, deaf to a second Ctrl-C."""
     import signal
 
+    workers = [w for w in workers if w.pid is not None]  # started ones only
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for w in workers:
@@ -356,10 +358,16 @@ def _verify_claims(claims, include_slow: bool, at: dict | None, jobs: int, progr
     try:
         for _ in range(jobs):
             tasks.put(None)
-        for _ in range(jobs):
-            w = ctx.Process(target=_worker, args=(tasks, results_q), daemon=True)
-            w.start()
-            workers.append(w)
+        import signal
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited: no window before the child's own
+        try:
+            for _ in range(jobs):
+                w = ctx.Process(target=_worker, args=(tasks, results_q), daemon=True)
+                workers.append(w)
+                w.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         progress(0, total, f"checking {total} claims in {jobs} processes")
         while len(results) < total:
             try:

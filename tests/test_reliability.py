@@ -177,6 +177,7 @@ def test_output_directory_removed_when_interrupted_and_empty(tmp_path):
     assert (tmp_path / "kept").is_dir()                 # existed before: never removed
 
 
+@pytest.mark.slow
 def test_figures_are_written_atomically(tmp_path):
     import numpy as np
 
