@@ -458,7 +458,8 @@ def simulate(name: str, quick: bool = False, seed: int = 0, out_dir: str | None 
         Where PNGs and ``<name>.json`` go (created if missing).
     progress : callable (done, total, message), optional
     **params
-        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald).
+        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald); one that
+        the chosen simulation does not use is a ValueError, never ignored.
 
     Raises
     ------
