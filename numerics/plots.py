@@ -38,7 +38,7 @@ def line_panels(path: str, panels: list[dict], title: str = "") -> str:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
     plt.close(fig)
     return path
 
@@ -62,6 +62,16 @@ def heatmaps(path: str, matrices: dict, title: str = "") -> str:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
     plt.close(fig)
     return path
+
+
+def _save(fig, path: str) -> None:
+    """Save atomically (a temporary file renamed over ``path``): an interrupt never leaves half a PNG."""
+    import os
+
+    from proofs_check.io import atomic_write
+
+    fmt = os.path.splitext(path)[1].lstrip(".") or "png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format=fmt))

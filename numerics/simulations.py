@@ -69,11 +69,11 @@ def _prepare_out(out_dir):
     if out_dir is None:
         return None
     try:
+        import tempfile
+
         os.makedirs(out_dir, exist_ok=True)
-        probe = os.path.join(out_dir, ".mesacheck-write-test")
-        with open(probe, "w") as fh:
-            fh.write("")
-        os.remove(probe)
+        with tempfile.TemporaryFile(dir=out_dir):  # unlinked at once on POSIX: nothing left if interrupted
+            pass
     except OSError as exc:
         raise ValueError(f"cannot write to out_dir {str(out_dir)!r} ({exc.strerror or exc}): "
                          f"choose a writable directory.") from None
@@ -97,11 +97,11 @@ def _tolist(v):
 
 
 def _write_json(out, name, result: SimulationResult) -> str:
+    from proofs_check.io import atomic_write
+
     path = os.path.join(out, f"{name}.json")
-    with open(path, "w") as fh:
-        json.dump(_tolist({"name": name, "status": result.status, "message": result.message,
-                           "summary": result.summary, "series": result.series}), fh, indent=1)
-    return path
+    return atomic_write(path, json.dumps(_tolist({"name": name, "status": result.status, "message": result.message,
+                                                   "summary": result.summary, "series": result.series}), indent=1))
 
 
 class _Progress:
@@ -434,6 +434,9 @@ SIMULATIONS: dict[str, Callable] = {
 }
 
 _PARAM_EXAMPLES = {"lr": "1e-4", "epochs": "150", "steps": "5000", "batch": "2048", "m": "10000"}
+#: The overrides each simulation uses (any other is rejected, never silently ignored).
+_SIM_PARAMS = {name: (("steps", "batch", "lr") if name.startswith("oswald") else ("lr", "epochs", "m"))
+               for name in SIMULATIONS}
 
 
 def simulation_names() -> list[str]:
@@ -455,7 +458,8 @@ def simulate(name: str, quick: bool = False, seed: int = 0, out_dir: str | None 
         Where PNGs and ``<name>.json`` go (created if missing).
     progress : callable (done, total, message), optional
     **params
-        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald).
+        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald); one that
+        the chosen simulation does not use is a ValueError, never ignored.
 
     Raises
     ------
@@ -465,11 +469,37 @@ def simulate(name: str, quick: bool = False, seed: int = 0, out_dir: str | None 
     """
     if name not in SIMULATIONS:
         raise ValueError(f"unknown simulation {name!r}: choose one of {', '.join(SIMULATIONS)}.")
+    from theory.validation import require_bool, require_int
+
     for key, value in params.items():
         if key not in _PARAM_EXAMPLES:
-            raise ValueError(f"unknown parameter {key!r} for simulate: use one of {', '.join(_PARAM_EXAMPLES)}.")
+            raise ValueError(f"unknown parameter {key!r} for simulate: use one of {', '.join(_SIM_PARAMS[name])}.")
+        if key not in _SIM_PARAMS[name]:
+            raise ValueError(f"parameter {key!r} does not apply to simulate({name!r}): use one of "
+                             f"{', '.join(_SIM_PARAMS[name])}.")
         _check_positive(key, value, integer=key != "lr", example=_PARAM_EXAMPLES[key])
-    out = _prepare_out(out_dir)
+    require_bool("quick", quick)
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable (done, total, message) or None (got {type(progress).__name__})")
+    if out_dir is None:
+        return _run(name, quick, seed, params, None, progress)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"out_dir must be a path (str) or None (got {type(out_dir).__name__})")
+    import contextlib
+
+    from proofs_check.io import output_directory
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(output_directory(out_dir))
+        except OSError as exc:
+            raise ValueError(f"cannot write to out_dir {str(out_dir)!r} ({exc.strerror or exc}): "
+                             f"choose a writable directory.") from None
+        return _run(name, quick, seed, params, _prepare_out(out_dir), progress)
+
+
+def _run(name, quick, seed, params, out, progress) -> SimulationResult:
     start = time.perf_counter()
     status, message, summary, series, figures = SIMULATIONS[name](quick, seed, params, out, progress)
     result = SimulationResult(name, status, message, Summary(summary), series, figures, None, 0.0)

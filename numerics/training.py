@@ -20,7 +20,33 @@ from typing import Callable
 
 import numpy as np
 
+from theory.validation import (require_bool, require_callable, require_choice, require_finite, require_finite_array,
+                               require_int, require_positive)
+
 from . import sampling
+
+
+def _check_tasks(X, Y, x_test, y_test=None):
+    """von Oswald tasks: X (B, N, Nx), Y (B, N), x_test (B, Nx), y_test (B,), all finite and real."""
+    X = require_finite_array("X", X, ndim=3, why="tasks of shape (B, N, Nx)", complex_ok=False)
+    B, N, Nx = X.shape
+    Y = require_finite_array("Y", Y, shape=(B, N), why="one target per context input", complex_ok=False)
+    x_test = require_finite_array("x_test", x_test, shape=(B, Nx), why="one query per task", complex_ok=False)
+    if y_test is not None:
+        y_test = require_finite_array("y_test", y_test, shape=(B,), why="one query target per task", complex_ok=False)
+    return X, Y, x_test, y_test
+
+
+def _check_lsa_weights(W_PV, W_KQ, Nx):
+    shape = (Nx + 1, Nx + 1)
+    return (require_finite_array("W_PV", W_PV, shape=shape, why=f"W_PV is (Nx+1, Nx+1) with Nx = {Nx}", complex_ok=False),
+            require_finite_array("W_KQ", W_KQ, shape=shape, why=f"W_KQ is (Nx+1, Nx+1) with Nx = {Nx}", complex_ok=False))
+
+
+def _check_zheng_data(name, x):
+    x = require_finite_array(name, x, ndim=3, why="sequences of shape (m, T, d)")
+    require_int("T", x.shape[1], 3, f"{name} needs T >= 3 tokens per sequence (axis 1)")
+    return x
 
 # --------------------------------------------------------------------------------------------
 # Zheng et al.: the causal linear self-attention on embedded sequences
@@ -141,6 +167,13 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
     grad_P : ndarray, shape (d, 2d)   (convention of the module docstring)
     grad_Q : ndarray, shape (2d, 2d)
     """
+    if not isinstance(x, ZhengPrefix):
+        x = _check_zheng_data("x", x)
+    d = x.shape[2] if not isinstance(x, ZhengPrefix) else np.asarray(P).shape[0]
+    require_finite_array("P", P, shape=(d, 2 * d), why=f"W^PV is (d, 2d) with d = {d}")
+    require_finite_array("Q", Q, shape=(2 * d, 2 * d), why=f"W^KQ is (2d, 2d) with d = {d}")
+    require_int("chunk", chunk, 1, "sequences per block")
+    require_int("threads", threads, 1, "worker threads")
     P = np.asarray(P, dtype=np.complex128)
     Q = np.asarray(Q, dtype=np.complex128)
     if isinstance(x, ZhengPrefix):
@@ -331,6 +364,21 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         relative gradient error ~1e-6) or "double". Parameters are always complex128; the
         recomputed (over-budget) path is always double.
     """
+    x_train = _check_zheng_data("x_train", x_train)
+    if x_test is not None:
+        x_test = _check_zheng_data("x_test", x_test)
+        if x_test.shape[1:] != x_train.shape[1:]:
+            raise ValueError(f"x_test must have the (T, d) of x_train {x_train.shape[1:]} (got {x_test.shape[1:]})")
+    for name, value in (("a0", a0), ("b0", b0)):
+        require_finite(name, value)
+    for name, value in (("mask", mask), ("log_ratio", log_ratio), ("log_test_loss", log_test_loss)):
+        require_bool(name, value)
+    require_int("chunk", chunk, 1, "sequences per block")
+    require_int("threads", threads, 1, "worker threads")
+    require_positive("memory_budget", memory_budget, "bytes for the precomputed prefix sums")
+    require_positive("blowup", blowup, "the loss at which the run is called diverged")
+    if progress is not None:
+        require_callable("progress", progress, "a callable (done, total, message) or None")
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double' (got {precision!r}).")
     pdt = np.complex64 if precision == "single" else np.complex128
@@ -425,7 +473,9 @@ def lsa_predict(W_PV: np.ndarray, W_KQ: np.ndarray, X: np.ndarray, Y: np.ndarray
     yhat : ndarray, shape (B,)
     cache : tuple used by :func:`lsa_loss_and_grad`
     """
+    X, Y, x_test, _ = _check_tasks(X, Y, x_test)
     Nx = X.shape[2]
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
     E = np.concatenate([X, Y[:, :, None]], axis=2)                  # (B, N, Nx+1)
     u = x_test @ np.ascontiguousarray(W_KQ[:, :Nx].T)               # W_KQ e_q
     Su = (E.transpose(0, 2, 1) @ (E @ u[:, :, None]))[:, :, 0]      # S u = E^T (E u)
@@ -435,7 +485,9 @@ def lsa_predict(W_PV: np.ndarray, W_KQ: np.ndarray, X: np.ndarray, Y: np.ndarray
 
 def lsa_loss_and_grad(W_PV, W_KQ, X, Y, x_test, y_test):
     """``L = (1/2) mean_b (yhat_b - y_b)^2`` and its gradients ``(dL/dW_PV, dL/dW_KQ)``."""
+    X, Y, x_test, y_test = _check_tasks(X, Y, x_test, y_test)
     B, N, Nx = X.shape
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
     yhat, (E, u, Su) = lsa_predict(W_PV, W_KQ, X, Y, x_test)
     res = yhat - y_test
     loss = 0.5 * float(np.mean(res ** 2))
@@ -507,10 +559,20 @@ def train_lsa_adam(steps: int = 5000, batch: int = 2048, lr: float = 1e-3, N: in
     is called at step 0 and every ``eval_every`` steps. ``layers > 1``: the recurrent LSA of
     :func:`lsa_recurrent_loss_and_grad` (shared weights).
     """
-    if not lr > 0:
-        raise ValueError(f"lr must be a positive step size (got {lr}): pass e.g. lr=1e-3.")
-    if int(steps) != steps or steps <= 0:
-        raise ValueError(f"steps must be a positive integer (got {steps}).")
+    require_positive("lr", lr, "a positive step size: pass e.g. lr=1e-3")
+    require_int("steps", steps, 1, "the number of Adam steps")
+    require_int("batch", batch, 1, "tasks per step")
+    require_int("N", N, 1, "the number of in-context examples")
+    require_int("Nx", Nx, 1, "the input dimension")
+    require_positive("r", r, "inputs are U(-r/2, r/2)")
+    require_positive("init_std", init_std, "the standard deviation of the initial weights")
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
+    require_int("log_every", log_every, 1, "log the loss every so many steps")
+    require_int("eval_every", eval_every, 1, "call callback every so many steps")
+    require_int("layers", layers, 1, "the number of (shared-weight) LSA layers")
+    for name, fn in (("progress", progress), ("callback", callback)):
+        if fn is not None:
+            require_callable(name, fn, "a callable or None")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     n = Nx + 1
@@ -556,6 +618,12 @@ def compare_lsa_to_gd(W_PV, W_KQ, n_tasks: int = 10000, N: int = 10, Nx: int = 1
     and sensitivities are invariant under the rescaling ``(s W_PV, W_KQ / s)`` (claim O4); the
     weights are compared through the rescaling-invariant products ``w_y (x) W_KQ[:, :Nx]``.
     """
+    require_int("Nx", Nx, 1, "the input dimension")
+    _check_lsa_weights(W_PV, W_KQ, Nx)
+    require_int("n_tasks", n_tasks, 2, "held-out tasks (and as many for the line search)")
+    require_int("N", N, 1, "the number of in-context examples")
+    require_positive("r", r, "inputs are U(-r/2, r/2)")
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
     rng = np.random.default_rng(seed)
     Xs, Ys, xs, ys = sampling.oswald_tasks(n_tasks, N, Nx, r, rng)
     eta = gd_best_eta(Xs, Ys, xs, ys)
@@ -639,6 +707,12 @@ def gdpp_weights(Nx: int, N: int, eta: float, gamma: float):
 
 def line_search_gd(X, Y, x_test, y_test, layers: int = 2, plus: bool = False):
     """Best (eta, gamma) for ``layers`` steps of GD (gamma = 0) or GD++ on the given tasks (Nelder-Mead)."""
+    X, Y, x_test, y_test = _check_tasks(X, Y, x_test, y_test)
+    require_int("layers", layers, 1, "the number of GD steps (LSA layers)")
+    require_bool("plus", plus)
+    if not np.any(np.einsum("bn,bni,bi->b", Y, X, x_test)):
+        raise ValueError("X, Y carry no signal: the one-step GD prediction sum_i y_i x_i^T x_test is 0 for every "
+                         "task, so no step size is better than another; pass tasks with non-zero inputs and targets")
     from scipy.optimize import minimize, minimize_scalar
 
     Nx, N = X.shape[2], X.shape[1]

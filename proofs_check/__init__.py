@@ -41,11 +41,16 @@ def verify(claim_id: str, include_slow: bool = False) -> Verdict:
     >>> verify("oswald2022.O4").status
     <Status.VERIFIED: 'VERIFIED'>
     """
+    from .registry import _require_id
+
+    _require_id(claim_id)
     return get(claim_id).verify(include_slow=include_slow)
 
 
 def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
-    """Check every claim matching ``patterns`` (ids or prefixes; all when None)."""
+    """Check every claim matching ``patterns`` (ids or prefixes, or one string; all when None)."""
+    if not isinstance(include_slow, bool):
+        raise TypeError(f"include_slow must be True or False (got {include_slow!r})")
     return [c.verify(include_slow=include_slow) for c in select(patterns)]
 
 

@@ -8,12 +8,16 @@ Exit codes: 0 all verified, 1 something refuted, 3 something inconclusive, 2 usa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 #: Below this many claims, worker start-up (importing SymPy) costs more than it saves.
 AUTO_PARALLEL_MIN_CLAIMS = 6
+#: Default worker count at most (each worker holds its own SymPy caches).
+MAX_AUTO_JOBS = 4
 
 
 class UsageError(Exception):
@@ -49,6 +53,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
     p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
                    help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
+    p.add_argument("--force", action="store_true",
+                   help="with --at: run even when the estimated time or memory is over the budget")
 
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
@@ -108,6 +114,8 @@ def _sizes(text: str) -> dict:
             raise argparse.ArgumentTypeError(f"size {name} must be a positive integer (got {value!r})") from None
         if number < 1:
             raise argparse.ArgumentTypeError(f"size {name} must be a positive integer (got {number})")
+        if name in out:
+            raise argparse.ArgumentTypeError(f"size {name} is given twice ({out[name]} and {number}): give it once")
         out[name] = number
     return out
 
@@ -122,20 +130,53 @@ def _status_exit(verdicts) -> int:
 
 
 class _Progress:
-    """Progress lines on stderr when it is a terminal (never in pipes or --json output)."""
+    """Progress lines on stderr when it is a terminal (never in pipes or --json output).
+
+    While an item runs, a background thread refreshes the line every second with the time spent
+    on it, so a long check (a large ``--at``) visibly advances.
+    """
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
+        self._line = None
+        self._started = 0.0
+        self._ticker = None
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         if not self.enabled:
             return
         width = 24
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:<60}")
+        self._line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:50]}"
+        self._started = time.monotonic()
+        self._draw()
         if done >= total:
+            self._line = None
             sys.stderr.write("\n")
-        sys.stderr.flush()
+            sys.stderr.flush()
+        elif self._ticker is None:
+            import threading
+
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def _draw(self) -> None:
+        line = self._line
+        if line is not None:
+            sys.stderr.write(f"\r{line} ({time.monotonic() - self._started:.0f} s)   ")
+            sys.stderr.flush()
+
+    def _tick(self) -> None:  # pragma: no cover - only on a terminal
+        while self._line is not None:
+            time.sleep(1.0)
+            self._draw()
+
+    def clear(self) -> None:
+        """End a progress line cut short (e.g. by Ctrl-C)."""
+        if self.enabled:
+            self._line = None
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def cmd_list(args) -> int:
@@ -149,6 +190,15 @@ def cmd_list(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    if args.property:
+        _reject_flags(args, "with --property", **{"--at": args.at, "-j/--jobs": args.jobs,
+                                                  "--slow": args.slow or None, "--force": args.force or None})
+    else:
+        _reject_flags(args, "without --property", **{"--examples": args.examples, "--seed": args.seed})
+        if args.at:
+            _reject_flags(args, "with --at (it runs the sized checks only)", **{"--slow": args.slow or None})
+        else:
+            _reject_flags(args, "without --at", **{"--force": args.force or None})
     if args.property:
         try:
             from .properties import run_properties
@@ -167,27 +217,78 @@ def cmd_verify(args) -> int:
                 validate_sizes(claim, args.at)
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-    progress = _Progress(not args.no_progress and not args.json)
-    jobs = args.jobs
-    if jobs is None:
-        import os
+        if not args.force:
+            from .budget import check_budget
 
-        jobs = min(os.cpu_count() or 1, 4) if len(claims) >= AUTO_PARALLEL_MIN_CLAIMS else 1
+            try:
+                check_budget(claims, args.at)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+    progress = _Progress(not args.no_progress and not args.json)
+    jobs = _choose_jobs(args.jobs, len(claims))
     start = time.perf_counter()
-    verdicts = _verify_claims(claims, args.slow, args.at, jobs, progress)
-    wall = time.perf_counter() - start
+    try:
+        verdicts = _verify_claims(claims, args.slow, args.at, jobs, progress)
+    except Interrupted as stop:
+        _ignore_interrupts()
+        progress.clear()
+        _print_verdicts(args, claims, stop.done, time.perf_counter() - start)
+        print(f"mesacheck: interrupted: {len(stop.done)} of {len(claims)} claims checked (shown above)",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _print_verdicts(args, claims, verdicts, time.perf_counter() - start)
+    return _status_exit(verdicts)
+
+
+def _ignore_interrupts() -> None:
+    """After the first Ctrl-C only printing and exiting remain: a second one must not cut them short."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # pragma: no cover - not the main thread (main() called from a thread)
+        pass
+
+
+def _print_verdicts(args, claims, verdicts, wall: float) -> None:
     if args.json:
         from .reports import verdicts_json
 
-        statements = {}
-        for claim in claims:
-            statements[claim.id] = _statement_payload(claim)
-        print(verdicts_json(verdicts, statements))
+        done = {v.claim_id for v in verdicts}
+        print(verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims if c.id in done}))
     else:
         from .reports import verdict_table
 
         print(verdict_table(verdicts, wall_seconds=wall))
-    return _status_exit(verdicts)
+
+
+def _cores() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _choose_jobs(requested: int | None, n_claims: int) -> int:
+    """Worker count: at most the cores and at most the claims; capping is said on stderr."""
+    cores = _cores()
+    if requested is None:
+        return min(cores, MAX_AUTO_JOBS, n_claims) if n_claims >= AUTO_PARALLEL_MIN_CLAIMS else 1
+    jobs = requested
+    if jobs > cores:
+        print(f"mesacheck: -j {requested} capped at {cores} (the cores available)", file=sys.stderr)
+        jobs = cores
+    return max(1, min(jobs, n_claims))
+
+
+def _reject_flags(args, where: str, **given) -> None:
+    """Exit 2 when a flag is given that the chosen mode (``where``) does not use; never ignore it."""
+    used = [name for name, value in given.items() if value is not None]
+    if used:
+        raise UsageError(f"{', '.join(used)} {'does' if len(used) == 1 else 'do'} not apply {where}: "
+                         f"drop {'it' if len(used) == 1 else 'them'}")
 
 
 def _verify_one(claim_id: str, include_slow: bool, at: dict | None):
@@ -196,26 +297,125 @@ def _verify_one(claim_id: str, include_slow: bool, at: dict | None):
     return get(claim_id).verify(include_slow=include_slow, at=at)
 
 
+class Interrupted(Exception):
+    """Ctrl-C during a run; ``done`` holds the verdicts finished so far, in claim order."""
+
+    def __init__(self, done: list):
+        super().__init__(f"interrupted after {len(done)} claims")
+        self.done = done
+
+
+def _worker(tasks, results) -> None:  # pragma: no cover - runs in a child process
+    """Verify the claim ids read from ``tasks`` until ``None``; Ctrl-C is the parent's to handle."""
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        claim_id, include_slow, at = item
+        try:
+            results.put((claim_id, _verify_one(claim_id, include_slow, at), None))
+        except Exception as exc:  # noqa: BLE001 - reported by the parent
+            results.put((claim_id, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+def _stop_workers(workers, grace: float = 0.5) -> None:
+    """Terminate, then kill, every worker; bounded in time, deaf to a second Ctrl-C."""
+    import signal
+
+    workers = [w for w in workers if w.pid is not None]  # started ones only
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+        deadline = time.monotonic() + grace
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+        for w in workers:
+            if w.is_alive():
+                w.kill()
+                w.join(0.5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _verify_claims(claims, include_slow: bool, at: dict | None, jobs: int, progress) -> list:
-    """Verify claims in order; with ``jobs > 1`` in worker processes (claims are independent)."""
+    """Verify claims in order; with ``jobs > 1`` in worker processes (claims are independent).
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C: workers are terminated at once and the verdicts finished so far are kept.
+    """
     total = len(claims)
     if jobs <= 1 or total <= 1:
         verdicts = []
-        for k, claim in enumerate(claims):
-            progress(k, total, f"checking {claim.id}")
-            verdicts.append(claim.verify(include_slow=include_slow, at=at))
+        try:
+            for k, claim in enumerate(claims):
+                progress(k, total, f"checking {claim.id}")
+                verdicts.append(claim.verify(include_slow=include_slow, at=at))
+        except KeyboardInterrupt:
+            raise Interrupted(verdicts) from None
         progress(total, total, "done")
         return verdicts
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+    import queue
 
+    ctx = multiprocessing.get_context()
+    tasks, results_q = ctx.Queue(), ctx.Queue()
+    for c in claims:
+        tasks.put((c.id, include_slow, at))
+    workers = []
     results: dict[str, object] = {}
-    progress(0, total, f"checking {total} claims in {jobs} processes")
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_verify_one, c.id, include_slow, at): c.id for c in claims}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            progress(len(results), total, f"{futures[future]} {results[futures[future]].status.value}")
+    try:
+        for _ in range(jobs):
+            tasks.put(None)
+        import signal
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited: no window before the child's own
+        try:
+            for _ in range(jobs):
+                w = ctx.Process(target=_worker, args=(tasks, results_q), daemon=True)
+                workers.append(w)
+                w.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        progress(0, total, f"checking {total} claims in {jobs} processes")
+        while len(results) < total:
+            try:
+                claim_id, verdict, error = results_q.get(timeout=0.2)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers):
+                    raise RuntimeError("every worker process stopped before all claims were checked "
+                                       "(out of memory?): rerun with -j 1") from None
+                continue
+            if error is not None:
+                raise RuntimeError(f"checking {claim_id} failed in a worker: {error}")
+            results[claim_id] = verdict
+            progress(len(results), total, f"{claim_id} {verdict.status.value}")
+    except KeyboardInterrupt:
+        _stop_workers(workers)
+        _discard(tasks, results_q)
+        raise Interrupted([results[c.id] for c in claims if c.id in results]) from None
+    except BaseException:
+        _stop_workers(workers)
+        _discard(tasks, results_q)
+        raise
+    for w in workers:
+        w.join(1.0)
+    _stop_workers(workers)
+    _discard(tasks, results_q)
     return [results[c.id] for c in claims]
+
+
+def _discard(*queues) -> None:
+    for q in queues:
+        q.cancel_join_thread()
+        q.close()
 
 
 def _statement_payload(claim) -> dict | None:
@@ -269,6 +469,10 @@ def cmd_latex(args) -> int:
 
 
 def cmd_simulate(args) -> int:
+    if args.name is None:
+        _reject_flags(args, "without NAME (listing the simulations)", **{"--quick": args.quick or None})
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer (got {args.seed}): pass e.g. --seed 0")
     try:
         from numerics.simulations import SIMULATIONS, simulate
     except ModuleNotFoundError:
@@ -279,12 +483,12 @@ def cmd_simulate(args) -> int:
         return EXIT_OK
     if args.name not in SIMULATIONS:
         raise UsageError(f"unknown simulation {args.name!r}: choose one of {', '.join(SIMULATIONS)}")
-    _check_writable(args.out)
-    try:
-        result = simulate(args.name, quick=args.quick, seed=args.seed, out_dir=args.out,
-                          progress=_Progress(not args.no_progress))
-    except (ValueError, OSError) as exc:
-        raise UsageError(str(exc)) from None
+    with _writable_output(args.out) as out:
+        try:
+            result = simulate(args.name, quick=args.quick, seed=args.seed, out_dir=out,
+                              progress=_Progress(not args.no_progress))
+        except (ValueError, OSError) as exc:
+            raise UsageError(str(exc)) from None
     print(result)
     if result.status != "ok":
         print(f"mesacheck: {args.name}: {result.status}: {result.message}", file=sys.stderr)
@@ -296,36 +500,52 @@ def _check_writable(directory: str) -> None:
     import os
 
     try:
+        import tempfile
+
         os.makedirs(directory, exist_ok=True)
-        probe = os.path.join(directory, ".mesacheck-write-test")
-        with open(probe, "w"):
+        with tempfile.TemporaryFile(dir=directory):  # unlinked at once on POSIX: nothing left if interrupted
             pass
-        os.remove(probe)
     except OSError as exc:
         raise UsageError(f"--out {directory!r} is not a writable directory ({exc.strerror}): "
                          "choose another path") from None
 
 
+@contextlib.contextmanager
+def _writable_output(directory: str):
+    """:func:`proofs_check.io.output_directory` with the CLI's one-line error: the directory is
+    created if missing and removed again, if still empty, when the run fails or is interrupted."""
+    from .io import output_directory
+
+    with contextlib.ExitStack() as stack:
+        try:
+            out = stack.enter_context(output_directory(directory))
+        except OSError as exc:
+            raise UsageError(f"--out {directory!r} is not a writable directory ({exc.strerror}): "
+                             "choose another path") from None
+        _check_writable(out)
+        yield out
+
+
 def cmd_report(args) -> int:
     import os
 
+    from .io import atomic_write
     from .registry import select
     from .reports import latex_report, markdown_report, verdicts_json
 
     claims = select(args.patterns)
-    _check_writable(args.out)
-    progress = _Progress(True)
-    verdicts = []
-    for k, claim in enumerate(claims):
-        progress(k, len(claims), f"checking {claim.id}")
-        verdicts.append(claim.verify(include_slow=args.slow))
-    progress(len(claims), len(claims), "done")
-    files = {"report.md": markdown_report(claims, verdicts),
-             "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims}),
-             "report.tex": latex_report(claims, verdicts)}
-    for name, text in files.items():
-        with open(os.path.join(args.out, name), "w") as handle:
-            handle.write(text)
+    with _writable_output(args.out):
+        progress = _Progress(True)
+        try:
+            verdicts = _verify_claims(claims, args.slow, None, 1, progress)
+        except Interrupted:
+            progress.clear()
+            raise KeyboardInterrupt from None  # nothing written: a report of some claims would mislead
+        files = {"report.md": markdown_report(claims, verdicts),
+                 "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims}),
+                 "report.tex": latex_report(claims, verdicts)}
+        for name, text in files.items():
+            atomic_write(os.path.join(args.out, name), text)
     print(f"wrote {', '.join(os.path.join(args.out, n) for n in files)}")
     return _status_exit(verdicts)
 
@@ -357,8 +577,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         raise
     except KeyboardInterrupt:
+        _ignore_interrupts()
         print("mesacheck: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 

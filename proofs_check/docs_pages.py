@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     target = Path(argv[0] if argv else "docs/claims")
     target.mkdir(parents=True, exist_ok=True)
     for paper, text in pages().items():
-        (target / f"{paper}.md").write_text(text)
+        from .io import atomic_write
+
+        atomic_write(target / f"{paper}.md", text)
         print(f"wrote {target / (paper + '.md')}")
     return 0
 

@@ -901,6 +901,9 @@ def run_properties(patterns=None, examples: int | None = None, seed: int | None 
     except ModuleNotFoundError:
         print("mesacheck: error: property checks need Hypothesis: pip install 'mesacheck[test]'", file=sys.stderr)
         return EXIT_USAGE
+    from .strategies import use_user_storage
+
+    use_user_storage()
     _register_all()
     try:
         props = select_properties(patterns)

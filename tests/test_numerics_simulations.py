@@ -21,9 +21,9 @@ def test_unknown_name_lists_valid_names():
     ({"lr": -1e-4}, "lr must be a positive number"),
     ({"epochs": 0}, "epochs must be a positive integer"),
     ({"epochs": -3}, "epochs must be a positive integer"),
-    ({"steps": 0}, "steps must be a positive integer"),
+    ({"steps": 100}, "parameter 'steps' does not apply to simulate\\('zheng2024-fig1'\\)"),
     ({"tau": 1}, "unknown parameter 'tau'"),
-], ids=["lr-zero", "lr-negative", "epochs-zero", "epochs-negative", "steps-zero", "unknown-param"])
+], ids=["lr-zero", "lr-negative", "epochs-zero", "epochs-negative", "steps-not-used", "unknown-param"])
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         simulate("zheng2024-fig1", **kwargs)

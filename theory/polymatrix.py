@@ -28,6 +28,9 @@ class PolyMatrix:
     __slots__ = ("dm",)
 
     def __init__(self, dm: DomainMatrix):
+        if not isinstance(dm, DomainMatrix):
+            raise TypeError(f"dm must be a sympy DomainMatrix (got {type(dm).__name__}): "
+                            "build one with PolyMatrix.from_sympy(matrix, ring)")
         self.dm = dm
 
     # construction -----------------------------------------------------------------

@@ -115,8 +115,15 @@ def count_solutions(equations, variables, upper) -> sp.Expr:
         For index relations this counter does not handle (slopes other than 0, +-1,
         non-integer solutions, counts that are not one closed form for all t >= 2).
     """
+    if isinstance(variables, (str, bytes)) or not hasattr(variables, "__iter__") or \
+            not all(isinstance(v, sp.Symbol) for v in variables):
+        raise TypeError(f"variables must be a sequence of SymPy Symbols (got {variables!r})")
     variables = list(variables)
     uppers = dict(upper) if isinstance(upper, dict) else {v: upper for v in variables}
+    if any(v not in uppers for v in variables):
+        missing = [str(v) for v in variables if v not in uppers]
+        raise ValueError(f"upper must give a bound for every variable (missing {', '.join(missing)}): "
+                         "pass one Expr for all, or a dict with every variable")
     eqs = [sp.expand(e) for e in equations if sp.expand(e) != 0]
     if not eqs:
         return sp.expand(sp.Mul(*(uppers[v] for v in variables)))

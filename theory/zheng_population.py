@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import sympy as sp
+
+from .validation import require_bool, require_matrix, require_type
 from sympy.polys.domains import QQ_I
 from sympy.polys.rings import ring
 
@@ -265,6 +267,18 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     return exprs if split_directions else exprs[0]
 
 
+def require_law(law, d: int | None = None, optional: bool = False) -> None:
+    """``law`` must be a :class:`~theory.moments.TokenLaw` (or None if ``optional``) of dimension ``d``."""
+    from .moments import TokenLaw
+
+    if law is None and optional:
+        return
+    require_type("law", law, TokenLaw, "a theory.moments.TokenLaw" + (" or None" if optional else ""),
+                 "e.g. RealGaussian(d) or MomentTableLaw(d)")
+    if d is not None and law.d != d:
+        raise ValueError(f"law must have dimension d = {d} (got a law of dimension {law.d})")
+
+
 def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law: TokenLaw | None,
                            params: Sequence[sp.Symbol] = (), gradient: bool = True) -> PopulationDerivatives:
     r"""Exact population loss and gradient at the weights ``(W_PV, W_KQ)``.
@@ -299,8 +313,10 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
     15*a**2*b**2/2 - 3*a*b + 1/2
     """
     check_sizes(d=d, T=T)
-    if law is not None and law.d != d:
-        raise ValueError(f"law must have dimension d = {d} (got a law of dimension {law.d})")
+    require_law(law, d, optional=True)
+    require_bool("gradient", gradient)
+    require_matrix("W_PV", W_PV)
+    require_matrix("W_KQ", W_KQ)
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
     reserved = {"z_", "zbar_", "lam_", "mu_", "dre", "dim"}
