@@ -76,8 +76,18 @@ def _zfb_statement():
 
     from theory.related import zfb_second_moment
 
-    moment, _ = zfb_second_moment(2)
-    return (sp.Eq(sp.Symbol(r"\mathbb{E}[(XX^\top/N)^2]_{d=2}"), moment),)
+    from theory.printing import Expectation, at_sizes
+
+    d = 2
+    moment, Lambda = zfb_second_moment(d)
+    N = sp.Symbol("N", positive=True, integer=True)
+    Gamma, Lam = sp.MatrixSymbol("Gamma", d, d), sp.MatrixSymbol("Lambda", d, d)
+    X = sp.MatrixSymbol("X", d, N)
+    second = Expectation(sp.MatPow(X * X.T / N, 2))
+    return (sp.Eq(second, Gamma * Lam, evaluate=False),
+            sp.Eq(Gamma, (1 + 1 / N) * Lam + sp.Trace(Lam) / N * sp.Identity(d), evaluate=False),
+            at_sizes(sp.Eq(Lam, Lambda, evaluate=False), d=d),
+            at_sizes(sp.Eq(second, moment, evaluate=False), d=d))
 
 
 register(Claim(
