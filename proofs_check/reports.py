@@ -92,19 +92,123 @@ def markdown_report(claims, verdicts: list[Verdict]) -> str:
 
 
 def latex_report(claims, verdicts: list[Verdict]) -> str:
-    by_id = {v.claim_id: v for v in verdicts}
-    body = []
+    """A standalone LaTeX document (T1 fontenc, amsmath, hyperref) of claims with their verdicts."""
+    return tex_document(claims, verdicts, title="mesacheck report")
+
+
+#: Macros a fragment uses for its hypotheses and verdict. A paper that ``\input``s fragments
+#: shows nothing but the equation unless it redefines them; the document defines them to print.
+_FRAGMENT_MACROS = (r"\providecommand{\mesacheckhypotheses}[1]{}" "\n"
+                    r"\providecommand{\mesacheckverdict}[3]{}" "\n")
+_DOCUMENT_MACROS = (r"\newcommand{\mesacheckhypotheses}[1]{\par\noindent\emph{Hypotheses:}"
+                    r"\begin{itemize}#1\end{itemize}}" "\n"
+                    r"\newcommand{\mesacheckverdict}[3]{\par\noindent\textbf{#1}"
+                    r" (\texttt{#2})\ifx&#3&\else; scope: #3\fi.\par}" "\n")
+
+
+def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
+    r"""A LaTeX fragment a paper can ``\input``: the statement as an ``equation`` labelled
+    ``mesacheck:<id>``, its hypotheses and (given a verdict) the verdict and proof scope, as comments
+    and as ``\mesacheckhypotheses`` / ``\mesacheckverdict`` (no output unless the paper defines them).
+
+    Raises
+    ------
+    ValueError
+        If the claim has no statement (every registered claim has one).
+    """
+    body = claim.latex()
+    if not body:
+        raise ValueError(f"claim {claim.id} has no statement to print")
+    lines = [f"% mesacheck {version}: {claim.id}: {_comment(claim.title)}".replace("  ", " "),
+             f"% source: {_comment(claim.source)}"]
+    lines += [f"% hypothesis: {_comment(h)}" for h in claim.hypotheses]
+    if verdict is not None:
+        lines.append(f"% verdict: {verdict.status.value} ({verdict.method or 'no method decided'})")
+        lines += [f"%   {c.name}: {c.status.value}, {c.method.value}; {_comment(_scope(c))}" for c in verdict.checks]
+    lines.append(_FRAGMENT_MACROS.rstrip("\n"))
+    lines += [r"\begin{equation}\label{mesacheck:" + claim.id + "}", body, r"\end{equation}"]
+    if claim.hypotheses:
+        items = "".join(r"\item " + tex_text(h) for h in claim.hypotheses)
+        lines.append(r"\mesacheckhypotheses{" + items + "}")
+    if verdict is not None:
+        scope = "; ".join(tex_text(_scope(c)) for c in verdict.checks if c.status is verdict.status and _scope(c))
+        lines.append(r"\mesacheckverdict{" + verdict.status.value + "}{" + tex_text(verdict.method or "-") + "}{"
+                     + scope + "}")
+    return "\n".join(lines) + "\n"
+
+
+def _scope(check) -> str:
+    """What a check established: its scope when the engine records one, else its detail or reason."""
+    scope = getattr(check, "scope", "") or ""
+    if scope:
+        return str(scope)
+    if check.status is Status.INCONCLUSIVE:
+        return check.reason or ""
+    return check.detail or ""
+
+
+def tex_document(claims, verdicts: list[Verdict] | None = None, title: str = "mesacheck claims",
+                 version: str = "") -> str:
+    r"""A standalone amsmath document (T1 fontenc, lmodern, hyperref): each claim as a section with its
+    source, hypotheses, statement (equation labelled ``mesacheck:<id>``) and, given verdicts, the verdict."""
+    by_id = {v.claim_id: v for v in verdicts or []}
+    parts = [r"\documentclass[10pt]{article}", r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}",
+             r"\usepackage{lmodern}", r"\usepackage[margin=2cm]{geometry}", r"\usepackage{amsmath,amssymb}",
+             r"\usepackage[hidelinks]{hyperref}", r"\allowdisplaybreaks", r"\setlength{\emergencystretch}{3em}",
+             _DOCUMENT_MACROS.rstrip("\n"), r"\title{" + tex_text(title) + "}", r"\date{}",
+             r"\begin{document}", r"\maketitle"]
     for claim in claims:
-        v = by_id.get(claim.id)
-        status = f" \\textbf{{{v.status.value}}} ({_tex_escape(v.method)})" if v else ""
-        body.append(f"\\paragraph{{{_tex_escape(claim.id)}: {_tex_escape(claim.title)}.}}{status}\n"
-                    f"{_tex_escape(claim.source)}.\n\\[\n{claim.latex()}\n\\]\n")
-    return ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
-            + "\n".join(body) + "\\end{document}\n")
+        parts.append(r"\section*{\texttt{" + tex_text(claim.id) + "}: " + tex_text(claim.title) + "}")
+        parts.append(r"\noindent\emph{Source:} " + tex_text(claim.source) + ".")
+        parts.append(claim_tex(claim, by_id.get(claim.id), version=version))
+    parts.append(r"\end{document}")
+    return "\n".join(parts) + "\n"
 
 
-def _tex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
-                 ("^", r"\^{}"), ("$", r"\$")):
-        text = text.replace(a, b)
-    return text
+_ASCII_MATH = (("<->", r"$\leftrightarrow$"), ("->", r"$\to$"), ("!=", r"$\neq$"), (">=", r"$\geq$"),
+               ("<=", r"$\leq$"))
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "&": r"\&", "%": r"\%",
+                "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}",
+                ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+
+def tex_text(text: str) -> str:
+    r"""Plain text (titles, sources, hypotheses in ASCII maths) as LaTeX text: every special character
+    escaped, ``->``, ``!=``, ``>=``, ``<=`` as the symbols, non-ASCII passed through (utf8 inputenc)."""
+    out, i = [], 0
+    text = str(text)
+    while i < len(text):
+        for ascii_op, tex in _ASCII_MATH:
+            if text.startswith(ascii_op, i):
+                out.append(tex)
+                i += len(ascii_op)
+                break
+        else:
+            out.append(_TEX_SPECIAL.get(text[i], text[i]))
+            i += 1
+    return "".join(out)
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def write_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename:
+    a reader never sees a half-written file, and an interrupted write leaves the old one."""
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".mesacheck-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
