@@ -7,9 +7,12 @@ Public surface::
     get(claim_id)         -> Claim
     all_claims()          -> list[Claim]
     Claim, Check, Verdict, CheckResult, Status, Method, register
+    load_statement(entry)  -> SymPy       a JSON document's statement, read back
+    provenance(seed, parameters) -> dict  versions, git commit, seed, parameters of a run
 """
 from __future__ import annotations
 
+from .readback import load_statement, provenance
 from .registry import Check, Claim, UnknownClaimError, all_claims, get, register, select
 from .verdicts import CheckResult, Method, Status, Verdict
 
@@ -31,4 +34,4 @@ def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
 
 
 __all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
-           "CheckResult", "Status", "Method", "UnknownClaimError"]
+           "CheckResult", "Status", "Method", "UnknownClaimError", "load_statement", "provenance"]

@@ -349,7 +349,8 @@ def cmd_report(args) -> int:
         verdicts.append(claim.verify(include_slow=args.slow))
     progress(len(claims), len(claims), "done")
     files = {"report.md": markdown_report(claims, verdicts),
-             "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims}),
+             "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims},
+                                          parameters={"patterns": list(args.patterns), "slow": args.slow}),
              "report.tex": latex_report(claims, verdicts)}
     from .reports import write_atomic
 

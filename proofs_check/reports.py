@@ -43,11 +43,16 @@ def _plain(value):
     return str(value)
 
 
-def verdicts_json(verdicts: Iterable[Verdict], statements: dict | None = None) -> str:
-    """One JSON document: every verdict with its checks, derived expressions and statement.
+def verdicts_json(verdicts: Iterable[Verdict], statements: dict | None = None, parameters: dict | None = None,
+                  seed=None) -> str:
+    """One JSON document: every verdict with its checks, derived expressions and statement, and the
+    provenance of the run (versions, git commit, seed, parameters; see :func:`proofs_check.provenance`).
 
-    Expressions are ``sympy.srepr`` strings, which ``sympy.sympify`` reads back.
+    Expressions are ``sympy.srepr`` strings; :func:`proofs_check.load_statement` reads a statement back
+    (matrix names, assumptions and unevaluated relations included).
     """
+    from .readback import provenance
+
     out = []
     for v in verdicts:
         entry = v.to_dict()
@@ -55,7 +60,8 @@ def verdicts_json(verdicts: Iterable[Verdict], statements: dict | None = None) -
             entry["statement"] = statements[v.claim_id]
         out.append(entry)
     counts = {s.value: sum(v["status"] == s.value for v in out) for s in Status}
-    return json.dumps({"mesacheck": 1, "summary": counts, "claims": out}, indent=2)
+    return json.dumps({"mesacheck": 1, "provenance": provenance(seed=seed, parameters=parameters),
+                       "summary": counts, "claims": out}, indent=2)
 
 
 def claim_markdown(claim) -> str:

@@ -9,6 +9,7 @@ and review the diff (``git diff tests/golden``) before committing.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,3 +110,39 @@ def test_report_compiles(tmp_path):
     proc = _pdflatex(tmp_path / "report.tex")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "VERIFIED" in (tmp_path / "report.tex").read_text()
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_statement_reads_back(claim_id):
+    import sympy as sp
+
+    from proofs_check import load_statement
+    from proofs_check.cli import _statement_payload
+
+    claim = get(claim_id)
+    original = claim.statement()
+    original = sp.Tuple(*original) if isinstance(original, (list, tuple)) else original
+    payload = json.loads(json.dumps(_statement_payload(claim)))
+    loaded = load_statement(payload)
+    # the same tree up to the order in which srepr lists a sum's terms; names and assumptions included
+    assert sp.srepr(loaded) == sp.srepr(original)
+    assert get(claim_id).latex() == __import__("theory.printing", fromlist=["latex"]).latex(loaded)
+    assert loaded.free_symbols == original.free_symbols and "False" not in sp.srepr(loaded)
+
+
+def test_load_statement_refuses_code():
+    from proofs_check import load_statement
+
+    for text in ("__import__('os').system('true')", "Symbol('x').__class__", "open('f')", "lambda: 1"):
+        with pytest.raises(ValueError, match="srepr"):
+            load_statement(text)
+
+
+def test_json_documents_carry_provenance(capsys):
+    assert main(["verify", "oswald2022.O4", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    prov = doc["provenance"]
+    assert {"mesacheck", "sympy", "numpy", "scipy", "git_commit", "seed", "parameters"} <= set(prov)
+    import sympy as sp
+
+    assert prov["sympy"] == sp.__version__
