@@ -78,6 +78,22 @@ def claim_markdown(claim) -> str:
     return "\n".join(lines)
 
 
+def check_markdown(check) -> str:
+    """One check (Jupyter's rich display of a CheckResult): verdict, method, scope, detail or counterexample."""
+    scope = getattr(check, "scope", "") or ""
+    lines = [f"**{check.name}**: **{check.status.value}** (`{getattr(check.method, 'value', check.method)}`, "
+             f"{check.seconds:.2f} s)"]
+    if scope:
+        lines.append(f"*Scope:* {scope}")
+    if check.status is Status.REFUTED:
+        lines.append(f"*Counterexample:* `{json.dumps(_plain(check.counterexample))}`")
+    elif check.status is Status.INCONCLUSIVE:
+        lines.append(f"*Reason:* {check.reason}")
+    if check.detail:
+        lines.append(check.detail)
+    return "\n\n".join(lines)
+
+
 def verdict_markdown(verdict: Verdict) -> str:
     lines = [f"**{verdict.claim_id}**: **{verdict.status.value}** ({verdict.method or 'no method decided'}, "
              f"{verdict.seconds:.2f} s)", "", "| check | verdict | method | detail |", "|---|---|---|---|"]

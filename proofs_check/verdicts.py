@@ -105,6 +105,11 @@ class CheckResult:
             "seconds": round(self.seconds, 4),
         }
 
+    def _repr_markdown_(self) -> str:
+        from .reports import check_markdown
+
+        return check_markdown(self)
+
 
 def verified(name: str, method: Method, detail: str, **expressions: Any) -> CheckResult:
     return CheckResult(name, Status.VERIFIED, method, detail=detail, expressions=expressions)
