@@ -38,7 +38,8 @@ class SimulationResult:
     figures : list of str      PNG and PDF paths written
     json_path : str or None
     seconds : float
-    provenance : dict  versions, git commit when known, seed, quick flag, parameters (also in the JSON)
+    provenance : dict
+        Versions, git commit when known, seed, quick flag and parameters (also in the JSON).
     """
 
     name: str
@@ -225,8 +226,11 @@ def _fig1(quick, seed, params, out, progress):
                               for k, r in s["runs"].items()],
                            "hlines": [{"y": s["theory_limit_ab"], "label": "theory (C4)"}]})
             metric = "ratio" if law == "gaussian" else "test_loss"
+            # at ab = u the predictor is u diag(|z_j|^2) x_{T+1} up to O(1/T) phase sums: mean ratio u kappa_0
+            theory = ([{"y": s["theory_limit_ab"] * population.kappas(law, d)["kappa0"],
+                        "label": "theory: ab* kappa_0 (T -> oo: C6)"}] if law == "gaussian" else [])
             panels.append({"title": f"{law}: {ylab}", "xlabel": "epoch", "ylabel": ylab,
-                           "logy": law == "sparse",
+                           "logy": law == "sparse", "hlines": theory,
                            "series": [dict(x=r["epochs"], y=r[metric], label=k, color=colours[k])
                                       for k, r in s["runs"].items()]})
         figures.append(plots.line_panels(os.path.join(out, "zheng2024-fig1.png"), panels,
@@ -410,7 +414,9 @@ def _gaussian_init(quick, seed, params, out, progress):
              "series": [dict(x=series[k]["epochs"], y=series[k]["ab"], label=k) for k in series],
              "hlines": [{"y": limit, "label": "theory (C4)"}]},
             {"title": "pred/true ratio", "xlabel": "epoch", "ylabel": "ratio",
-             "series": [dict(x=series[k]["epochs"], y=series[k]["ratio"], label=k) for k in series]}],
+             "series": [dict(x=series[k]["epochs"], y=series[k]["ratio"], label=k) for k in series],
+             "hlines": [{"y": limit * population.kappas("gaussian", d)["kappa0"],
+                         "label": "theory: ab* kappa_0 (T -> oo: C6)"}]}],
             f"Gaussian init (d={d}, T={T}, m={m}, lr={lr:g})"))
     return status, "; ".join(messages) or "all runs finished", summary, series, figures
 

@@ -37,7 +37,8 @@ class Check:
     parameters : tuple of str
         Size names the check accepts as keyword arguments (``mesacheck verify ID --at
         Nx=12,N=12``); each value is a positive integer. ``sized(**at)`` builds the call.
-    sized : callable (**sizes) -> CheckResult, optional
+    sized : callable, optional
+        ``sized(**sizes) -> CheckResult``.
         The check at user-given sizes.
     minimums : dict
         ``{size name: (least value, why)}`` for sizes that must be larger than 1.

@@ -96,10 +96,11 @@ def check_markdown(check) -> str:
 
 def verdict_markdown(verdict: Verdict) -> str:
     lines = [f"**{verdict.claim_id}**: **{verdict.status.value}** ({verdict.method or 'no method decided'}, "
-             f"{verdict.seconds:.2f} s)", "", "| check | verdict | method | detail |", "|---|---|---|---|"]
+             f"{verdict.seconds:.2f} s)", "", "| check | verdict | method | scope / detail |", "|---|---|---|---|"]
     for c in verdict.checks:
-        detail = c.detail if c.status is Status.VERIFIED else (c.reason or json.dumps(_plain(c.counterexample)))
-        lines.append(f"| {c.name} | {c.status.value} | {c.method.value} | {detail.replace('|', '/')} |")
+        detail = _scope(c) if c.status is not Status.REFUTED else json.dumps(_plain(c.counterexample))
+        method = getattr(c.method, "value", c.method)
+        lines.append(f"| {c.name} | {c.status.value} | {method} | {detail.replace('|', '/')} |")
     return "\n".join(lines)
 
 
