@@ -65,9 +65,9 @@ def verdicts_json(verdicts: Iterable[Verdict], statements: dict | None = None, p
 
 
 def claim_markdown(claim) -> str:
-    lines = [f"## `{claim.id}`: {claim.title}", "", f"*Source:* {claim.source}", ""]
+    lines = [f"## `{claim.id}`: {prose_math(claim.title)}", "", f"*Source:* {claim.source}", ""]
     if claim.hypotheses:
-        lines += ["*Hypotheses:*", ""] + [f"- {h}" for h in claim.hypotheses] + [""]
+        lines += ["*Hypotheses:*", ""] + [f"- {prose_math(h)}" for h in claim.hypotheses] + [""]
     latex = claim.latex()
     if latex:
         lines += ["$$", latex, "$$", ""]
@@ -151,7 +151,7 @@ def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
     lines.append(_FRAGMENT_MACROS.rstrip("\n"))
     lines += [r"\begin{equation}\label{mesacheck:" + claim.id + "}", body, r"\end{equation}"]
     if claim.hypotheses:
-        items = "".join(r"\item " + tex_text(h) for h in claim.hypotheses)
+        items = "".join(r"\item " + prose_math(h, tex_text) for h in claim.hypotheses)
         lines.append(r"\mesacheckhypotheses{" + items + "}")
     if verdict is not None:
         scope = "; ".join(tex_text(_scope(c)) for c in verdict.checks if c.status is verdict.status and _scope(c))
@@ -181,7 +181,7 @@ def tex_document(claims, verdicts: list[Verdict] | None = None, title: str = "me
              _DOCUMENT_MACROS.rstrip("\n"), r"\title{" + tex_text(title) + "}", r"\date{}",
              r"\begin{document}", r"\maketitle"]
     for claim in claims:
-        parts.append(r"\section*{\texttt{" + tex_text(claim.id) + "}: " + tex_text(claim.title) + "}")
+        parts.append(r"\section*{\texttt{" + tex_text(claim.id) + "}: " + prose_math(claim.title, tex_text) + "}")
         parts.append(r"\noindent\emph{Source:} " + tex_text(claim.source) + ".")
         parts.append(claim_tex(claim, by_id.get(claim.id), version=version))
     parts.append(r"\end{document}")
@@ -235,3 +235,76 @@ def write_atomic(path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+# --- prose maths: the ASCII maths of titles and hypotheses as inline LaTeX -------------------------
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "eta", "kappa", "lambda", "mu", "nu", "rho", "sigma", "tau",
+          "Gamma", "Lambda", "Sigma", "Delta"}
+_ATOM = None
+
+
+def _atom_pattern():
+    import re
+
+    global _ATOM
+    if _ATOM is None:
+        ident = r"(?:[A-Za-z]+)"
+        sub = r"(?:_(?:\{[^{}]*\}|[A-Za-z0-9]+))"
+        sup = r"(?:\^(?:\{[^{}]*\}|[A-Za-z0-9]+))"
+        _ATOM = re.compile(rf"(?<![A-Za-z0-9\\])(?:{ident}{sub}{sup}?|(?:{'|'.join(sorted(_GREEK, key=len, reverse=True))})"
+                           rf"(?![A-Za-z]){sub}?{sup}?|{ident}{sup}|(?<=[)|\]]){sup}|<->|->|>=|<=|!=|~|\boo\b|\binfinity\b)")
+    return _ATOM
+
+
+def _atom_tex(atom: str) -> str:
+    import re
+
+    fixed = {"->": r"\to", "<->": r"\leftrightarrow", ">=": r"\geq", "<=": r"\leq", "!=": r"\neq", "~": r"\sim",
+             "oo": r"\infty", "infinity": r"\infty"}
+    if atom in fixed:
+        return fixed[atom]
+    m = re.fullmatch(r"([A-Za-z]*)(?:_(\{[^{}]*\}|[A-Za-z0-9]+))?(?:\^(\{[^{}]*\}|[A-Za-z0-9]+))?", atom)
+    if not m:
+        return atom
+    base, sub, sup = m.groups()
+    if base in _GREEK:
+        base = "\\" + base
+    elif base == "eps":
+        base = r"\varepsilon"
+    elif base == "sum":
+        base = r"\sum"
+    out = base
+    if sub is not None:
+        inner = sub[1:-1] if sub.startswith("{") else sub
+        inner = inner.replace("!=", r"\neq ")
+        if base == "W" and inner in ("KQ", "PV"):  # Zheng et al.'s W^{KQ}, W^{PV}
+            out += "^{" + inner + "}"
+        else:
+            if len(inner) > 1 and inner.isalpha():
+                inner = r"\mathrm{" + inner + "}"
+            out += "_{" + inner + "}"
+    if sup is not None:
+        inner = sup[1:-1] if sup.startswith("{") else sup
+        out += r"^\top" if inner == "T" else "^{" + inner + "}"
+    return out
+
+
+def prose_math(text: str, escape=None) -> str:
+    r"""Titles and hypotheses written in ASCII maths with their maths as inline LaTeX:
+    ``kappa_1`` -> ``$\kappa_{1}$``, ``x_test`` -> ``$x_{\mathrm{test}}$``, ``XX^T`` -> ``$XX^\top$``,
+    ``->`` -> ``$\to$``, ``>=`` -> ``$\geq$``; the rest passes through ``escape`` (e.g. :func:`tex_text`).
+
+    Examples
+    --------
+    >>> prose_math("ab -> kappa_1 / kappa_2")
+    'ab $\\to$ $\\kappa_{1}$ / $\\kappa_{2}$'
+    """
+    escape = escape or (lambda s: s)
+    out, last = [], 0
+    for m in _atom_pattern().finditer(text):
+        out.append(escape(text[last:m.start()]))
+        out.append("$" + _atom_tex(m.group(0)) + "$")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
