@@ -46,5 +46,5 @@ def test_sphinx_site_builds_with_W_and_renders_maths_offline(tmp_path):
     page = (out / "claims" / "zheng2024.html").read_text()
     assert "_static/mathjax/tex-chtml.js" in page and "cdn" not in page.lower()
     assert (out / "_static" / "mathjax" / "tex-chtml.js").exists()
-    assert "VERIFIED" in page and "mesacheck verify zheng2024.C4" in page
+    assert "VERIFIED" in page and "Reproduce:" in page and "symbolic-all-T" in page
     assert "load_statement" in (out / "api.html").read_text()

@@ -146,3 +146,13 @@ def test_json_documents_carry_provenance(capsys):
     import sympy as sp
 
     assert prov["sympy"] == sp.__version__
+
+
+def test_rich_display_in_jupyter():
+    from proofs_check.verdicts import Method, verified
+
+    for claim in all_claims():
+        shown = claim._repr_latex_()
+        assert shown.startswith("$$") and len(shown) > 4 and "$$$$" not in shown
+    check = verified("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, "for all sizes")
+    assert "**VERIFIED**" in check._repr_markdown_() and "symbolic-all-dimensions" in check._repr_markdown_()

@@ -33,9 +33,11 @@ def _label_noise_statement():
 
     from theory.related import n_sym, optimal_step, s_sym
 
-    d = sp.Symbol("d", integer=True, positive=True)
-    return (sp.Eq(sp.Symbol(r"\eta^{*}_{d=2}"), optimal_step(2)),
-            sp.Eq(sp.Symbol("eta^*"), stated_label_noise_step(n_sym, d, s_sym)))
+    from theory.printing import at_sizes
+
+    # the derived optimal step at each checked dimension; every one matches n / (n + d + 1 + s^2)
+    eta = sp.Symbol("eta_star")
+    return tuple(at_sizes(sp.Eq(eta, optimal_step(k), evaluate=False), d=k) for k in DIMENSIONS)
 
 
 register(Claim(

@@ -502,6 +502,8 @@ def _c3_statement():
     from theory.dynamics import a_sym, b_sym, tau
     from theory.zheng_patterns import T_sym
 
+    from theory.printing import Where
+
     gamma, lam, k0 = all_T_coefficients()
     u = a_sym * b_sym
     per_coordinate_loss = sp.Rational(1, 2) * (gamma * u ** 2 - 2 * lam * u + k0)
@@ -515,9 +517,9 @@ def _c3_statement():
     return (sp.Eq(sp.Derivative(sp.Function("a")(tau), tau), shown_a),
             sp.Eq(sp.Derivative(sp.Function("b")(tau), tau), shown_b),
             sp.Eq(G, _collect_kappas(gamma)), sp.Eq(L, _collect_kappas(lam)),
-            sp.Eq(sp.Symbol("L") / sp.Symbol("d"),
-                  sp.Rational(1, 2) * (G * sp.Symbol("u") ** 2 - 2 * L * sp.Symbol("u") + _collect_kappas(k0)),
-                  evaluate=False))
+            Where(sp.Eq(sp.Symbol("L") / sp.Symbol("d"),
+                        sp.Rational(1, 2) * (G * sp.Symbol("u") ** 2 - 2 * L * sp.Symbol("u") + _collect_kappas(k0)),
+                        evaluate=False), sp.Eq(sp.Symbol("u"), a_sym * b_sym, evaluate=False)))
 
 
 register(Claim(
