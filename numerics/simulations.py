@@ -355,6 +355,8 @@ def _oswald_one(quick, seed, params, out, progress):
             p = {"title": ylab, "xlabel": "Adam step", "ylabel": ylab, "logy": metric != "sens_cosine",
                  "series": [dict(x=series[k]["eval"]["step"], y=series[k]["eval"][metric], label=f"LSA {k}", style="-o")
                             for k in series], "hlines": []}
+            if metric == "sens_cosine":  # a layer that is one GD step has the GD step's sensitivities
+                p["hlines"].append({"y": 1.0, "label": "one GD step (O1): 1"})
             if metric == "loss_tf":
                 p["series"] += [dict(x=series[k]["eval"]["step"],
                                      y=[series[k]["gd_loss"]] * len(series[k]["eval"]["step"]),

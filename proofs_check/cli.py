@@ -170,7 +170,8 @@ def cmd_verify(args) -> int:
         statements = {}
         for claim in claims:
             statements[claim.id] = _statement_payload(claim)
-        print(verdicts_json(verdicts, statements))
+        print(verdicts_json(verdicts, statements, parameters={"patterns": list(args.patterns), "slow": args.slow,
+                                                              "at": args.at, "jobs": jobs}))
     else:
         from .reports import verdict_table
 
@@ -289,9 +290,11 @@ def _check_writable_file(path: str, option: str) -> None:
 
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise UsageError(f"{option} {path!r} is a directory: give a file name such as {os.path.join(path, 'claims.tex')!r}")
+        raise UsageError(f"{option} {path!r} is a directory: give a file name such as "
+                         f"{os.path.join(path, 'claims.tex')!r}")
     if not os.path.isdir(directory):
-        raise UsageError(f"{option} {path!r}: the directory {directory!r} does not exist: create it or choose another path")
+        raise UsageError(f"{option} {path!r}: the directory {directory!r} does not exist: "
+                         "create it or choose another path")
     if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise UsageError(f"{option} {path!r} is not writable: choose another path")
 

@@ -147,7 +147,10 @@ def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
     lines += [f"% hypothesis: {_comment(h)}" for h in claim.hypotheses]
     if verdict is not None:
         lines.append(f"% verdict: {verdict.status.value} ({verdict.method or 'no method decided'})")
-        lines += [f"%   {c.name}: {c.status.value}, {c.method.value}; {_comment(_scope(c))}" for c in verdict.checks]
+        lines += [f"%   {c.name}: {c.status.value}, {getattr(c.method, 'value', c.method)}; {_comment(_scope(c))}"
+                  for c in verdict.checks]
+        if verdict.counterexample:
+            lines.append(f"% counterexample: {_comment(json.dumps(_plain(verdict.counterexample)))}")
     lines.append(_FRAGMENT_MACROS.rstrip("\n"))
     lines += [r"\begin{equation}\label{mesacheck:" + claim.id + "}", body, r"\end{equation}"]
     if claim.hypotheses:
@@ -155,6 +158,8 @@ def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
         lines.append(r"\mesacheckhypotheses{" + items + "}")
     if verdict is not None:
         scope = "; ".join(tex_text(_scope(c)) for c in verdict.checks if c.status is verdict.status and _scope(c))
+        if verdict.counterexample:
+            scope += ("; " if scope else "") + "counterexample: " + tex_text(json.dumps(_plain(verdict.counterexample)))
         lines.append(r"\mesacheckverdict{" + verdict.status.value + "}{" + tex_text(verdict.method or "-") + "}{"
                      + scope + "}")
     return "\n".join(lines) + "\n"

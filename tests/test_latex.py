@@ -156,3 +156,35 @@ def test_rich_display_in_jupyter():
         assert shown.startswith("$$") and len(shown) > 4 and "$$$$" not in shown
     check = verified("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, "for all sizes")
     assert "**VERIFIED**" in check._repr_markdown_() and "symbolic-all-dimensions" in check._repr_markdown_()
+
+
+def test_refuted_fragment_carries_the_counterexample_and_compiles(tmp_path, monkeypatch):
+    from proofs_check.reports import claim_tex, tex_document
+    from proofs_check.verdicts import Method, Verdict, refuted
+
+    claim = get("oswald2022.O3")
+    bad = refuted("entrywise", Method.SYMBOLIC_AT_SIZES, "residual 1/2 at x = 3",
+                  {"x": "3", "residual": "1/2 & 100% of #_{}^~"})
+    verdict = Verdict(claim.id, claim.title, [bad])
+    text = claim_tex(claim, verdict)
+    assert "% counterexample:" in text and r"\mesacheckverdict{REFUTED}" in text
+    if PDFLATEX:
+        doc = tmp_path / "refuted.tex"
+        doc.write_text(tex_document([claim], [verdict]))
+        proc = _pdflatex(doc)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    import proofs_check.reports as reports
+
+    target = tmp_path / "claims.tex"
+    target.write_text("old")
+
+    def fail(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(KeyboardInterrupt):
+        reports.write_atomic(target, "new, half written")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["claims.tex"]
