@@ -122,8 +122,9 @@ class Claim:
 
         return claim_markdown(self)
 
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def _repr_latex_(self) -> str | None:
+        text = self.latex()
+        return "$$" + text + "$$" if text else None  # None: Jupyter falls back to the Markdown display
 
 
 def validate_sizes(claim: Claim, at: dict) -> None:
