@@ -134,14 +134,10 @@ def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
     ``mesacheck:<id>``, its hypotheses and (given a verdict) the verdict and proof scope, as comments
     and as ``\mesacheckhypotheses`` / ``\mesacheckverdict`` (no output unless the paper defines them).
 
-    Raises
-    ------
-    ValueError
-        If the claim has no statement (every registered claim has one).
+    A claim registered without a statement (every claim of this package has one) gets the comments
+    and hypotheses but no equation, and a comment saying so, so that a document still compiles.
     """
     body = claim.latex()
-    if not body:
-        raise ValueError(f"claim {claim.id} has no statement to print")
     lines = [f"% mesacheck {version}: {claim.id}: {_comment(claim.title)}".replace("  ", " "),
              f"% source: {_comment(claim.source)}"]
     lines += [f"% hypothesis: {_comment(h)}" for h in claim.hypotheses]
@@ -152,7 +148,10 @@ def claim_tex(claim, verdict: Verdict | None = None, version: str = "") -> str:
         if verdict.counterexample:
             lines.append(f"% counterexample: {_comment(json.dumps(_plain(verdict.counterexample)))}")
     lines.append(_FRAGMENT_MACROS.rstrip("\n"))
-    lines += [r"\begin{equation}\label{mesacheck:" + claim.id + "}", body, r"\end{equation}"]
+    if body:
+        lines += [r"\begin{equation}\label{mesacheck:" + claim.id + "}", body, r"\end{equation}"]
+    else:
+        lines.append(f"% {claim.id} has no derived statement to print")
     if claim.hypotheses:
         items = "".join(r"\item " + prose_math(h, tex_text) for h in claim.hypotheses)
         lines.append(r"\mesacheckhypotheses{" + items + "}")

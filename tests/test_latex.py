@@ -188,3 +188,11 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         reports.write_atomic(target, "new, half written")
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["claims.tex"]
+
+
+def test_a_claim_without_statement_still_gives_a_fragment():
+    from proofs_check import Claim
+    from proofs_check.reports import claim_tex
+
+    text = claim_tex(Claim("mine.T1", "my theorem", "my notes", hypotheses=["x > 0"]))
+    assert "has no derived statement" in text and r"\begin{equation}" not in text and r"\item x \textgreater{} 0" in text
