@@ -37,7 +37,9 @@ def load_statement(payload):
     Returns
     -------
     SymPy object
-        Equal (``==``, structurally) to the claim's ``statement()``.
+        The claim's ``statement()`` as ``srepr`` wrote it: the same names, assumptions, unevaluated
+        relations and tree, with a sum's terms in ``srepr``'s canonical order (so ``srepr`` of the
+        result equals the document's string; ``==`` holds unless the original kept a sum unsorted).
 
     Raises
     ------
