@@ -84,6 +84,10 @@ class Gradient(sp.Expr):
         args = (sp.sympify(f), wrt) if at is None else (sp.sympify(f), wrt, sp.sympify(at))
         return sp.Basic.__new__(cls, *args)
 
+    def _sympystr(self, printer):
+        out = f"grad_{printer._print(self.args[1])}({printer._print(self.args[0])})"
+        return out + (f"|_{printer._print(self.args[2])}" if len(self.args) > 2 else "")
+
 
 class Expectation(sp.Expr):
     r"""Unevaluated expectation :math:`\mathbb{E}[X]` (the argument may be a matrix expression)."""
@@ -93,12 +97,18 @@ class Expectation(sp.Expr):
     def __new__(cls, arg):
         return sp.Basic.__new__(cls, arg)
 
+    def _sympystr(self, printer):
+        return f"E[{printer._print(self.args[0])}]"
+
 
 class Entry(sp.Expr):
     r"""Entry ``(i, j)`` of a (displayed) matrix quantity, printed :math:`(M)_{ij}`; indices from 1."""
 
     def __new__(cls, matrix, i, j):
         return sp.Basic.__new__(cls, matrix, sp.Integer(i), sp.Integer(j))
+
+    def _sympystr(self, printer):
+        return f"({printer._print(self.args[0])})_{self.args[1]}{self.args[2]}"
 
 
 class Where(sp.Basic):
@@ -115,6 +125,11 @@ class Where(sp.Basic):
     @property
     def statement(self):
         return self.args[0]
+
+    def _sympystr(self, printer):
+        conditions = ", ".join(f"{printer._print(c.lhs)} = {printer._print(c.rhs)}" if isinstance(c, sp.Eq)
+                               else printer._print(c) for c in self.conditions)
+        return f"{printer._print(self.statement)}  ({conditions})"
 
     @property
     def conditions(self):
