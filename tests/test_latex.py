@@ -196,3 +196,14 @@ def test_a_claim_without_statement_still_gives_a_fragment():
 
     text = claim_tex(Claim("mine.T1", "my theorem", "my notes", hypotheses=["x > 0"]))
     assert "has no derived statement" in text and r"\begin{equation}" not in text and r"\item x \textgreater{} 0" in text
+
+
+@needs_pdflatex
+def test_fragments_can_be_input_by_a_paper(tmp_path):
+    assert main(["latex", "zheng2024.C4", "oswald2022.O1", "--out", str(tmp_path / "frag")]) == 0
+    paper = tmp_path / "paper.tex"
+    paper.write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+                     "By \\eqref{mesacheck:zheng2024.C4} and \\eqref{mesacheck:oswald2022.O1}:\n"
+                     "\\input{frag/zheng2024.C4.tex}\n\\input{frag/oswald2022.O1.tex}\n\\end{document}\n")
+    proc = _pdflatex(paper)
+    assert proc.returncode == 0, proc.stdout[-3000:]
