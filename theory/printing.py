@@ -61,6 +61,7 @@ _NAMED = {
     "L_unmasked": r"L_{\mathrm{unmasked}}",
     "L_LSA": r"L_{\mathrm{LSA}}",
     "L_GD": r"L_{\mathrm{GD}}",
+    "cos_sens": r"\cos\angle\left(\partial_x \hat{y}_{\mathrm{LSA}}, \partial_x \hat{y}_{\mathrm{GD}}\right)",
     "eta_star": r"\eta^{*}",
     "eta_star_d2": r"\eta^{*}_{d=2}",
     "u_star": "u^{*}",

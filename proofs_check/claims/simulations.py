@@ -53,7 +53,12 @@ def _oswald_statement():
     import sympy as sp
     from theory.printing import at_sizes
 
-    return (at_sizes(sp.Eq(sp.Symbol("L_LSA"), sp.Symbol("L_GD"), evaluate=False), N=10, N_x=10, N_y=1),)
+    # what the check asserts (numerically): the tolerances of _oswald_quick, not an exact equality
+    L_lsa, L_gd, cos = sp.Symbol("L_LSA"), sp.Symbol("L_GD"), sp.Symbol("cos_sens")
+    sizes = {"N": 10, "N_x": 10, "N_y": 1}
+    return (at_sizes(sp.Le(sp.Abs(L_lsa - L_gd), L_gd / 20, evaluate=False), **sizes),
+            at_sizes(sp.Ge(cos, sp.Rational(99, 100), evaluate=False), **sizes),
+            at_sizes(sp.Le(sp.Abs(L_gd - sp.Rational(1, 5)), sp.Rational(3, 100), evaluate=False), **sizes))
 
 
 # --- zheng2024.sim.full-matrices -----------------------------------------------------------------
