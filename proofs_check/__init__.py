@@ -13,9 +13,12 @@ Public checks (each returns a CheckResult whose label is earned from its evidenc
     check_identity(lhs, rhs, *, symbols=None, sizes=None, strategies=None)
     check_nonzero(expr, ...), check_inequality(expr, ">"), check_close(actual, expected, *, rtol, atol)
     combine(name, results), check_induction(name, base, step), counting_evidence(name, patterns, brute)
+    load_statement(entry)  -> SymPy       a JSON document's statement, read back
+    provenance(seed, parameters) -> dict  versions, git commit, seed, parameters of a run
 """
 from __future__ import annotations
 
+from .readback import load_statement, provenance
 from .registry import Check, Claim, UnknownClaimError, all_claims, get, register, select
 from .verdicts import CheckResult, Evidence, Method, Status, Verdict, combine
 
@@ -55,4 +58,5 @@ def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
 
 
 __all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
-           "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", *_CHECKS]
+           "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", "load_statement",
+           "provenance", *_CHECKS]

@@ -59,8 +59,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
 
-    p = sub.add_parser("latex", help="the derived statement of a claim as LaTeX")
-    p.add_argument("claim_id", metavar="ID")
+    p = sub.add_parser("latex", help="claims as LaTeX: fragments to \\input, or a standalone document")
+    p.add_argument("patterns", nargs="*", metavar="ID|PREFIX", help="claims to print (default: all)")
+    p.add_argument("--out", default=None, metavar="DIR", help="write one <id>.tex fragment per claim into DIR")
+    p.add_argument("--document", default=None, metavar="FILE", help="write a standalone LaTeX document to FILE")
+    p.add_argument("--verify", action="store_true", help="check the claims and add verdict and proof scope")
+    p.add_argument("--slow", action="store_true", help="with --verify: also run checks marked slow")
 
     p = sub.add_parser("simulate", help="reproduce a paper's simulation (figures and JSON)")
     p.add_argument("name", metavar="NAME", nargs="?", help="simulation name (omit to list them)")
@@ -255,7 +259,9 @@ def _print_verdicts(args, claims, verdicts, wall: float) -> None:
         from .reports import verdicts_json
 
         done = {v.claim_id for v in verdicts}
-        print(verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims if c.id in done}))
+        print(verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims if c.id in done},
+                            parameters={"patterns": list(args.patterns), "slow": args.slow, "at": args.at,
+                                        "jobs": jobs}))
     else:
         from .reports import verdict_table
 
@@ -459,13 +465,55 @@ def cmd_show(args) -> int:
 
 
 def cmd_latex(args) -> int:
-    from .registry import get
+    import os
 
-    claim = get(args.claim_id)
-    if claim.statement is None:
-        raise UsageError(f"claim {claim.id} has no symbolic statement to print (it is a numerical agreement)")
-    print(claim.latex())
-    return EXIT_OK
+    from .registry import select
+    from .reports import claim_tex, tex_document, write_atomic
+
+    claims = select(args.patterns)
+    if args.out is not None:
+        _check_writable(args.out)
+    if args.document is not None:
+        _check_writable_file(args.document, "--document")
+    verdicts = None
+    if args.verify:
+        verdicts = _verify_claims(claims, args.slow, None, 1, _Progress(True))
+    by_id = {v.claim_id: v for v in verdicts or []}
+    version = _version()
+    if args.out is not None:
+        for claim in claims:
+            write_atomic(os.path.join(args.out, f"{claim.id}.tex"), claim_tex(claim, by_id.get(claim.id), version))
+        print(f"wrote {len(claims)} fragments to {args.out}")
+    if args.document is not None:
+        write_atomic(args.document, tex_document(claims, verdicts, version=version))
+        print(f"wrote {args.document}")
+    if args.out is None and args.document is None:
+        sys.stdout.write("\n".join(claim_tex(c, by_id.get(c.id), version) for c in claims))
+    return _status_exit(verdicts) if verdicts is not None else EXIT_OK
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("mesacheck")
+    except Exception:  # noqa: BLE001 - not installed: no version to state
+        return ""
+
+
+def _check_writable_file(path: str, option: str) -> None:
+    """``path`` can be created or replaced: its directory exists and is writable, and it is no directory."""
+    import os
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path!r} is a directory: give a file name such as "
+                         f"{os.path.join(path, 'claims.tex')!r}")
+    if not os.path.isdir(directory):
+        raise UsageError(f"{option} {path!r}: the directory {directory!r} does not exist: "
+                         "create it or choose another path")
+    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"{option} {path!r} is not writable: choose another path")
 
 
 def cmd_simulate(args) -> int:
@@ -542,7 +590,8 @@ def cmd_report(args) -> int:
             progress.clear()
             raise KeyboardInterrupt from None  # nothing written: a report of some claims would mislead
         files = {"report.md": markdown_report(claims, verdicts),
-                 "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims}),
+                 "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims},
+                                              parameters={"patterns": list(args.patterns), "slow": args.slow}),
                  "report.tex": latex_report(claims, verdicts)}
         for name, text in files.items():
             atomic_write(os.path.join(args.out, name), text)

@@ -38,7 +38,8 @@ class Check:
     parameters : tuple of str
         Size names the check accepts as keyword arguments (``mesacheck verify ID --at
         Nx=12,N=12``); each value is a positive integer. ``sized(**at)`` builds the call.
-    sized : callable (**sizes) -> CheckResult, optional
+    sized : callable, optional
+        ``sized(**sizes) -> CheckResult``.
         The check at user-given sizes.
     minimums : dict
         ``{size name: (least value, why)}`` for sizes that must be larger than 1.
@@ -144,8 +145,9 @@ class Claim:
 
         return claim_markdown(self)
 
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def _repr_latex_(self) -> str | None:
+        text = self.latex()
+        return "$$" + text + "$$" if text else None  # None: Jupyter falls back to the Markdown display
 
 
 def _require(ok: bool, name: str, what: str, value) -> None:

@@ -215,6 +215,11 @@ class CheckResult:
             "seconds": round(self.seconds, 4),
         }
 
+    def _repr_markdown_(self) -> str:
+        from .reports import check_markdown
+
+        return check_markdown(self)
+
 
 def summarize_scope(evidence) -> str:
     """One line per mechanism: what was proved for which sizes."""

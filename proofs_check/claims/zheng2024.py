@@ -218,11 +218,14 @@ def _c1_statement():
     import sympy as sp
     from theory.dynamics import invariance_residuals_AB
 
-    deriv, _, _ = derivatives_AB(2, 3)
-    res = invariance_residuals_AB(deriv, 2)
-    names = {"W_PV_12": r"\nabla_{W^{PV}_{12}} L", "W_KQ_11": r"\nabla_{W^{KQ}_{11}} L",
-             "W_KQ_12": r"\nabla_{W^{KQ}_{12}} L", "W_KQ_22": r"\nabla_{W^{KQ}_{22}} L"}
-    return tuple(sp.Eq(sp.Symbol(names[k]), v, evaluate=False) for k, v in res.items())
+    from theory.printing import Gradient, at_sizes
+
+    d, T = 2, 3
+    deriv, _, _ = derivatives_AB(d, T)
+    res = invariance_residuals_AB(deriv, d)
+    at = sp.Symbol("M_AB")
+    return at_sizes(tuple(sp.Eq(Gradient(sp.Symbol("L"), sp.MatrixSymbol(k, d, d), at), v, evaluate=False)
+                          for k, v in res.items()), d=d, T=T)
 
 
 register(Claim(
@@ -298,10 +301,14 @@ def check_c2_off_diagonal_all(s_types=None):
 def _c2_statement():
     import sympy as sp
 
-    deriv = derivatives_ab("moment-table", 2, 4)
-    G = deriv.grad_KQ[2:, :2]
-    return (sp.Eq(sp.Symbol(r"\nabla_{W^{KQ}_{21}} L"), G, evaluate=False),
-            sp.Eq(sp.Symbol(r"\nabla_{W^{PV}_{11}} L"), deriv.grad_PV[:, :2], evaluate=False))
+    from theory.printing import Gradient, at_sizes
+
+    d, T = 2, 4
+    deriv = derivatives_ab("moment-table", d, T)
+    L, at = sp.Symbol("L"), sp.Symbol("M_ab")
+    return at_sizes((sp.Eq(Gradient(L, sp.MatrixSymbol("W_KQ_21", d, d), at), deriv.grad_KQ[d:, :d], evaluate=False),
+                     sp.Eq(Gradient(L, sp.MatrixSymbol("W_PV_11", d, d), at), deriv.grad_PV[:, :d], evaluate=False)),
+                    d=d, T=T)
 
 
 register(Claim(
@@ -492,6 +499,8 @@ def _c3_statement():
     from theory.dynamics import a_sym, b_sym, tau
     from theory.zheng_patterns import T_sym
 
+    from theory.printing import Where
+
     gamma, lam, k0 = all_T_coefficients()
     u = a_sym * b_sym
     per_coordinate_loss = sp.Rational(1, 2) * (gamma * u ** 2 - 2 * lam * u + k0)
@@ -505,9 +514,9 @@ def _c3_statement():
     return (sp.Eq(sp.Derivative(sp.Function("a")(tau), tau), shown_a),
             sp.Eq(sp.Derivative(sp.Function("b")(tau), tau), shown_b),
             sp.Eq(G, _collect_kappas(gamma)), sp.Eq(L, _collect_kappas(lam)),
-            sp.Eq(sp.Symbol("L") / sp.Symbol("d"),
-                  sp.Rational(1, 2) * (G * sp.Symbol("u") ** 2 - 2 * L * sp.Symbol("u") + _collect_kappas(k0)),
-                  evaluate=False))
+            Where(sp.Eq(sp.Symbol("L") / sp.Symbol("d"),
+                        sp.Rational(1, 2) * (G * sp.Symbol("u") ** 2 - 2 * L * sp.Symbol("u") + _collect_kappas(k0)),
+                        evaluate=False), sp.Eq(sp.Symbol("u"), a_sym * b_sym, evaluate=False)))
 
 
 register(Claim(
@@ -642,7 +651,10 @@ def _c4_statement():
     den = _collect_kappas(gamma, T_sym - 2)
     if sp.cancel(sp.together(num / den - lam / gamma)) != 0:
         raise ValueError("display form differs from the derived limit")
-    return sp.Eq(sp.Symbol(r"\lim_{\tau\to\infty} a b"), sp.Mul(num, sp.Pow(den, -1), evaluate=False), evaluate=False)
+    from theory.dynamics import tau
+
+    a, b = sp.Function("a")(tau), sp.Function("b")(tau)
+    return sp.Eq(sp.Limit(a * b, tau, sp.oo), sp.Mul(num, sp.Pow(den, -1), evaluate=False), evaluate=False)
 
 
 register(Claim(
@@ -775,8 +787,11 @@ def _c5_statement():
 
     k0, k1, k2, k3 = _kappa_symbols()
     result = check_c5_asymptotic()
-    return sp.Eq(sp.Symbol(r"\lim_{T\to\infty}\tfrac{1}{d}\,\mathbb{E}\,\tfrac12\|\hat y_{T-1}-x_T\|^2"),
-                 result.expressions.get("asymptotic_loss", sp.nan), evaluate=False)
+    from theory.zheng_patterns import T_sym
+
+    # L(T): the population loss (1/2) E|yhat_{T-1} - x_T|^2 at the limit point of the flow.
+    loss = sp.Function("L")(T_sym) / sp.Symbol("d", positive=True, integer=True)
+    return sp.Eq(sp.Limit(loss, T_sym, sp.oo), result.expressions.get("asymptotic_loss", sp.nan), evaluate=False)
 
 
 register(Claim(
@@ -1045,8 +1060,105 @@ register(Claim(
 def _c7_statement():
     import sympy as sp
 
-    deriv = derivatives_ab("full-one", 2, 4)
-    return sp.Eq(sp.Symbol(r"\nabla_{W^{KQ}_{21}} L\big|_{M_{a,b}}"), deriv.grad_KQ[2:, :2], evaluate=False)
+    from theory.printing import Gradient, at_sizes
+
+    d, T = 2, 4
+    deriv = derivatives_ab("full-one", d, T)
+    return at_sizes(sp.Eq(Gradient(sp.Symbol("L"), sp.MatrixSymbol("W_KQ_21", d, d), sp.Symbol("M_ab")),
+                          deriv.grad_KQ[d:, :d], evaluate=False), d=d, T=T)
+
+
+def _witness_statement(lhs, expr, **sizes):
+    """Rows ``lhs = expr`` at the sizes and ``lhs != 0``, ``lhs = value`` at the exact witness point."""
+    import sympy as sp
+    from theory.printing import Where, at_sizes
+
+    from ..zero import zero_test
+
+    rows = [at_sizes(sp.Eq(lhs, expr, evaluate=False), **sizes)]
+    found = zero_test(expr)
+    if found.is_zero is False:
+        point = [sp.Eq(k, sp.sympify(v), evaluate=False) for k, v in found.witness.items()]
+        rows.append(Where(sp.Eq(lhs, sp.sympify(found.value), evaluate=False), *point))
+        rows.append(sp.Ne(lhs, 0, evaluate=False))
+    return tuple(rows)
+
+
+def _a1_statement():
+    import sympy as sp
+    from theory.printing import Entry, Gradient
+
+    d, T = 2, 4
+    deriv = derivatives_ab("full-one", d, T)
+    grad = Gradient(sp.Symbol("L"), sp.MatrixSymbol("W_PV_11", d, d), sp.Symbol("M_ab"))
+    return _witness_statement(Entry(grad, 1, 2), deriv.grad_PV[0, 1], d=d, T=T)
+
+
+def _spread_statement(deriv, d, T):
+    import sympy as sp
+    from theory.printing import Entry, Gradient
+
+    grad = Gradient(sp.Symbol("L"), sp.MatrixSymbol("W_KQ_21", d, d), sp.Symbol("M_ab"))
+    return _witness_statement(Entry(grad, 2, 2) - Entry(grad, 1, 1), deriv.grad_KQ[d + 1, 1] - deriv.grad_KQ[d, 0],
+                              d=d, T=T)
+
+
+def _a2_statement():
+    return _spread_statement(derivatives_ab("anisotropic-gaussian", 2, 4), 2, 4)
+
+
+def _a3_statement():
+    """d(a^2)/dtau on a = -b, derived from the reduced flow, shown as -2 a^2 (Gamma a^2 + Lambda)."""
+    import sympy as sp
+    from theory.dynamics import a_sym, b_sym, reduced_flow, tau
+    from theory.printing import Where
+
+    d, T = 2, 4
+    law = make_law("moment-table", d)
+    flow = reduced_flow(d, T, law, deriv=derivatives_ab("moment-table", d, T))
+    gamma, lam = stated_gamma_lambda(law.kappas(), T)
+    rate = sp.expand((2 * a_sym * flow.a_dot).subs(b_sym, -a_sym))
+    G, L = sp.symbols("Gamma Lambda", positive=True)
+    shown = -2 * a_sym ** 2 * (G * a_sym ** 2 + L)
+    if sp.expand(rate - shown.subs({G: gamma, L: lam})) != 0:
+        raise ValueError("the derived rate does not factor as displayed")
+    a = sp.Function("a")(tau)
+    return (Where(sp.Eq(sp.Derivative(a ** 2, tau), shown), sp.Eq(b_sym, -a_sym)),)
+
+
+def _a4_statement():
+    import sympy as sp
+    from theory.moments import StudentTLaw
+    from theory.printing import Where
+
+    nu = 5
+    law = StudentTLaw(2, nu)
+    k0, k1, k2, _ = _kappa_symbols()
+    try:
+        sixth = law.moment_of_abs({0: 3})
+    except ValueError as exc:
+        if "infinite" not in str(exc):
+            raise
+        sixth = sp.oo
+    return Where((sp.Eq(k0, law.moment_of_abs({0: 1}), evaluate=False),
+                  sp.Eq(k1, law.moment_of_abs({0: 2}), evaluate=False), sp.Eq(k2, sixth, evaluate=False)),
+                 sp.Eq(sp.Symbol("nu"), nu))
+
+
+def _a5_statement():
+    import sympy as sp
+
+    law = make_law("real-gaussian", 2)
+    k0, k1, k2, _ = law.kappas()
+    K = _kappa_symbols()
+    excess = sp.simplify((k0 * k2 - k1 ** 2) / (2 * k2))
+    return (sp.Eq((K[0] * K[2] - K[1] ** 2) / (2 * K[2]), excess), sp.Gt(excess, 0, evaluate=False))
+
+
+def _a6_statement():
+    from theory.dynamics import gradient_on_ab
+
+    return _spread_statement(gradient_on_ab(3, 4, a6_law()), 3, 4)
 
 
 # ----------------------------------------------------------------------------- assumptions matter
@@ -1061,7 +1173,7 @@ register(Claim(
     title="(S) matters: for the full-one law the off-diagonal gradient on M_{a,b} is non-zero",
     source=f"{SOURCE}, Assumption 4.1; spec C2/C7",
     hypotheses=["z = (1, ..., 1) (violates (S))"],
-    statement=lambda: _c7_statement(),
+    statement=lambda: _a1_statement(),
     checks=[Check("witness gradient", Method.SYMBOLIC_AT_SIZES, check_a1)],
     description="Without (S) the diagonal manifold is not invariant; the gradient entry is the witness.",
 ))
@@ -1083,6 +1195,7 @@ register(Claim(
     title="(E) matters: for an anisotropic Gaussian the diagonal gradients differ, so aI is not kept",
     source=f"{SOURCE}, Assumption 4.1; spec C2",
     hypotheses=["z ~ N(0, diag(1, 9)) (satisfies (S), violates (E))"],
+    statement=lambda: _a2_statement(),
     checks=[Check("witness spread", Method.SYMBOLIC_AT_SIZES, check_a2)],
     description="The two diagonal entries of grad W^KQ_21 at aI, bI differ: the flow leaves M_{a,b}.",
 ))
@@ -1119,6 +1232,7 @@ register(Claim(
     title="a_0 b_0 > 0 matters: from a_0 = -b_0 the flow converges to the saddle ab = 0",
     source=f"{SOURCE}, Theorem 4.1 (initialisation condition); spec C4",
     hypotheses=["(S)", "(E)", "a_0 = -b_0 != 0"],
+    statement=lambda: _a3_statement(),
     checks=[Check("flow on the anti-diagonal", Method.SYMBOLIC_AT_SIZES, check_a3)],
     description="On a = -b (invariant: a^2 - b^2 = 0) d(a^2)/dtau = -2a^2(Gamma a^2 + Lambda) < 0. Starts with "
                 "a_0 b_0 < 0 and a_0^2 != b_0^2 cross ab = 0 and still converge to u*: the condition is "
@@ -1154,6 +1268,7 @@ register(Claim(
     title="Finite sixth moments matter: for Student-t(5) data the flow's coefficients do not exist",
     source=f"{SOURCE}, Assumption 4.1 (moments); spec C2",
     hypotheses=["z_j iid Student-t with 5 degrees of freedom"],
+    statement=lambda: _a4_statement(),
     checks=[Check("kappa_2 infinite, kappa_0, kappa_1 finite", Method.SYMBOLIC_EXACT, check_a4)],
     description="Gamma contains kappa_2 = E|z|^6, infinite for nu <= 6; the theory refuses with a clear error.",
 ))
@@ -1185,6 +1300,7 @@ register(Claim(
     title="For Gaussian data the learned predictor does not recover W (excess loss sigma^2/5 per coordinate)",
     source=f"{SOURCE}, Proposition 4.1; spec C5/C6",
     hypotheses=["z ~ N(0, sigma^2 I)", "T -> infinity"],
+    statement=lambda: _a5_statement(),
     checks=[Check("positive asymptotic excess loss", Method.SYMBOLIC_ALL_T, check_a5)],
     description="Cauchy-Schwarz is strict for the Gaussian, so the asymptotic excess loss of C5 is non-zero.",
 ))
@@ -1251,6 +1367,7 @@ register(Claim(
     title="(E) as stated is not enough for C2: the a-equation needs sum_{k!=j} E|z_k|^2|z_j|^4 independent of j",
     source=f"{SOURCE}, Assumption 4.1; spec C2 (finding of this toolkit)",
     hypotheses=["(S)", "(E) as stated (row sums kappa_3)", "column sums depending on j"],
+    statement=lambda: _a6_statement(),
     checks=[Check("counterexample law: diagonal gradients of W^KQ_21 differ", Method.SYMBOLIC_AT_SIZES, check_a6),
             Check("symbolic T: the a-equation carries the column sum", Method.SYMBOLIC_ALL_T, check_a6_all_T),
             Check("symbolic-T diagonal loss vs brute force for the counterexample law", Method.SYMBOLIC_AT_SIZES,
