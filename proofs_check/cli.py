@@ -47,6 +47,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
     p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk cache of derivations (same as MESACHECK_NO_CACHE=1)")
 
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
@@ -65,7 +67,30 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("patterns", nargs="*", metavar="ID|PREFIX")
     p.add_argument("--out", default="mesacheck-report", metavar="DIR")
     p.add_argument("--slow", action="store_true")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="check claims in N processes (default as for verify)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk cache of derivations (same as MESACHECK_NO_CACHE=1)")
+    p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
     return parser
+
+
+def _apply_no_cache(args) -> None:
+    """``--no-cache``: set the variable that worker processes inherit."""
+    if getattr(args, "no_cache", False):
+        import os
+
+        from .cache import ENV_OFF
+
+        os.environ[ENV_OFF] = "1"
+
+
+def _default_jobs(jobs, n_claims: int) -> int:
+    if jobs is not None:
+        return jobs
+    import os
+
+    return min(os.cpu_count() or 1, 4) if n_claims >= AUTO_PARALLEL_MIN_CLAIMS else 1
 
 
 def _positive_int(text: str) -> int:
@@ -152,11 +177,8 @@ def cmd_verify(args) -> int:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     progress = _Progress(not args.no_progress and not args.json)
-    jobs = args.jobs
-    if jobs is None:
-        import os
-
-        jobs = min(os.cpu_count() or 1, 4) if len(claims) >= AUTO_PARALLEL_MIN_CLAIMS else 1
+    _apply_no_cache(args)
+    jobs = _default_jobs(args.jobs, len(claims))
     start = time.perf_counter()
     verdicts = _verify_claims(claims, args.slow, args.at, jobs, progress)
     wall = time.perf_counter() - start
@@ -298,12 +320,9 @@ def cmd_report(args) -> int:
 
     claims = select(args.patterns)
     _check_writable(args.out)
-    progress = _Progress(True)
-    verdicts = []
-    for k, claim in enumerate(claims):
-        progress(k, len(claims), f"checking {claim.id}")
-        verdicts.append(claim.verify(include_slow=args.slow))
-    progress(len(claims), len(claims), "done")
+    progress = _Progress(not args.no_progress)
+    _apply_no_cache(args)
+    verdicts = _verify_claims(claims, args.slow, None, _default_jobs(args.jobs, len(claims)), progress)
     files = {"report.md": markdown_report(claims, verdicts),
              "report.json": verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims}),
              "report.tex": latex_report(claims, verdicts)}

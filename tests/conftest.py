@@ -7,3 +7,13 @@ deadline; otherwise a small development budget. ``HYPOTHESIS_PROFILE`` overrides
 from proofs_check.strategies import load_profile
 
 load_profile()
+
+# The on-disk cache of derivations (proofs_check/cache.py) goes to a temporary directory for the
+# whole run, never to the user's home; subprocesses (CLI tests) inherit the variable.
+import atexit as _atexit
+import os as _os
+import shutil as _shutil
+import tempfile as _tempfile
+
+_os.environ["MESACHECK_CACHE_DIR"] = _tempfile.mkdtemp(prefix="mesacheck-test-cache-")
+_atexit.register(_shutil.rmtree, _os.environ["MESACHECK_CACHE_DIR"], True)
