@@ -13,6 +13,13 @@ meets an old entry. Every entry carries its key's fields and a SHA-256 of its pi
 on read both are checked, and an entry that fails (corrupt, truncated, stale, unreadable) is
 deleted and recomputed, never trusted. ``MESACHECK_NO_CACHE=1`` (or ``--no-cache`` on
 ``mesacheck verify`` / ``report``) turns the disk cache off. theory/ stays pure: all I/O is here.
+
+A second layer, :func:`cached_check` (applied by :meth:`proofs_check.registry.Claim.verify`),
+keeps each check's decided result (VERIFIED / REFUTED with its evidence), keyed on all of the
+code (theory/, numerics/, proofs_check/) and the library versions: a warm ``mesacheck verify``
+replays what the same code decided on the same inputs; ``--no-cache`` decides everything afresh.
+Anything that alters the code in memory rather than on disk (a mutation run patching
+functions) must run with the cache off.
 """
 from __future__ import annotations
 
@@ -152,6 +159,70 @@ def derivation_cache(func=None, *, packages: tuple = ("theory",)):
         return value
 
     return wrapper
+
+
+#: What a check's verdict may depend on: all of the code, and the libraries that compute.
+CHECK_PACKAGES = ("theory", "numerics", "proofs_check")
+
+
+def _library_versions() -> tuple:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("sympy", "numpy", "scipy", "python-flint", "numba"):
+        try:
+            out.append((name, version(name)))
+        except PackageNotFoundError:
+            out.append((name, None))
+    return tuple(out)
+
+
+def cached_check(claim_id: str, check):
+    """``check.run`` whose decided results (VERIFIED or REFUTED) are kept on disk.
+
+    The key is the claim id, the check's name, method and callable (module, qualified name and
+    source), a hash of every source file of theory/, numerics/ and proofs_check/, and the versions
+    of the computing libraries: a change to any of them recomputes. INCONCLUSIVE results and
+    exceptions are never stored (they may be transient). Returns ``check.run`` itself when the
+    cache is off or the callable's source cannot be read.
+    """
+    run = check.run
+    if not enabled():
+        return run
+    try:
+        source = hashlib.sha256(inspect.getsource(run).encode()).hexdigest()
+    except (OSError, TypeError):
+        return run
+    meta = (_FORMAT, "check", claim_id, check.name, check.method.value, getattr(run, "__module__", ""),
+            getattr(run, "__qualname__", ""), source, code_hash(CHECK_PACKAGES), _library_versions())
+    key = hashlib.sha256(repr(meta).encode()).hexdigest()
+
+    def replay_or_run():
+        try:
+            cache = _cache()
+            blob = cache.get(key)
+        except Exception:  # noqa: BLE001
+            cache, blob = None, None
+        if blob is not None:
+            ok, value = _decode(meta, blob)
+            if ok:
+                stats["hit"] += 1
+                return value
+            stats["rejected"] += 1
+            try:
+                cache.delete(key)
+            except Exception:  # noqa: BLE001
+                pass
+        stats["miss"] += 1
+        result = run()
+        if cache is not None and getattr(getattr(result, "status", None), "value", None) in ("VERIFIED", "REFUTED"):
+            try:
+                cache.set(key, _encode(meta, result))
+            except Exception:  # noqa: BLE001
+                stats["unstored"] += 1
+        return result
+
+    return replay_or_run
 
 
 def clear() -> None:

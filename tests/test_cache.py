@@ -70,3 +70,33 @@ def test_cli_no_cache_writes_nothing(fresh, monkeypatch):
     monkeypatch.setenv(cache.ENV_OFF, "0")                 # restored after the test (main sets it to 1)
     assert main(["verify", "zheng2024.C4", "--at", "d=1,T=3", "--no-cache", "--no-progress"]) == 0
     assert len(fresh) == 0
+
+
+runs = []
+
+
+def _decided_check():
+    from proofs_check.verdicts import Method, verified
+
+    runs.append("decided")
+    return verified("toy", Method.NUMERIC_TOLERANCE, "a toy check")
+
+
+def _undecided_check():
+    from proofs_check.verdicts import Method, inconclusive
+
+    runs.append("undecided")
+    return inconclusive("toy", Method.NUMERIC_TOLERANCE, "no decision")
+
+
+def test_decided_check_results_are_replayed_undecided_rerun(fresh):
+    from proofs_check.registry import Check, Claim
+    from proofs_check.verdicts import Method
+
+    runs.clear()
+    claim = Claim("test.cached", "toy", "tests", checks=[Check("a", Method.NUMERIC_TOLERANCE, _decided_check),
+                                                         Check("b", Method.NUMERIC_TOLERANCE, _undecided_check)])
+    first, second = claim.verify(), claim.verify()
+    assert [r.status.value for r in first.checks] == [r.status.value for r in second.checks] \
+        == ["VERIFIED", "INCONCLUSIVE"]
+    assert runs == ["decided", "undecided", "undecided"]
