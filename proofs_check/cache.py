@@ -184,10 +184,14 @@ def cached_check(claim_id: str, check):
     source), a hash of every source file of theory/, numerics/ and proofs_check/, and the versions
     of the computing libraries: a change to any of them recomputes. INCONCLUSIVE results and
     exceptions are never stored (they may be transient). Returns ``check.run`` itself when the
-    cache is off or the callable's source cannot be read.
+    cache is off, when the callable is defined outside theory/, numerics/ and proofs_check/ (its
+    behaviour may depend on code that is not hashed), or when its source cannot be read.
     """
     run = check.run
-    if not enabled():
+    module = getattr(run, "__module__", None) or ""
+    if not enabled() or module.split(".")[0] not in CHECK_PACKAGES:
+        # a check defined elsewhere (a user's or a test's claim) may depend on code or state
+        # outside the hashed packages: never cached
         return run
     try:
         source = hashlib.sha256(inspect.getsource(run).encode()).hexdigest()

@@ -89,10 +89,13 @@ def _undecided_check():
     return inconclusive("toy", Method.NUMERIC_TOLERANCE, "no decision")
 
 
-def test_decided_check_results_are_replayed_undecided_rerun(fresh):
+def test_decided_check_results_are_replayed_undecided_rerun(fresh, monkeypatch):
     from proofs_check.registry import Check, Claim
     from proofs_check.verdicts import Method
 
+    # checks defined outside the hashed packages are never cached; pretend these are inside
+    for fn in (_decided_check, _undecided_check):
+        monkeypatch.setattr(fn, "__module__", "proofs_check.claims.toy")
     runs.clear()
     claim = Claim("test.cached", "toy", "tests", checks=[Check("a", Method.NUMERIC_TOLERANCE, _decided_check),
                                                          Check("b", Method.NUMERIC_TOLERANCE, _undecided_check)])
@@ -100,3 +103,11 @@ def test_decided_check_results_are_replayed_undecided_rerun(fresh):
     assert [r.status.value for r in first.checks] == [r.status.value for r in second.checks] \
         == ["VERIFIED", "INCONCLUSIVE"]
     assert runs == ["decided", "undecided", "undecided"]
+
+
+def test_checks_defined_outside_the_hashed_packages_are_not_cached(fresh):
+    from proofs_check.registry import Check
+    from proofs_check.verdicts import Method
+
+    check = Check("a", Method.NUMERIC_TOLERANCE, _decided_check)
+    assert cache.cached_check("test.outside", check) is _decided_check
