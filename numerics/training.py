@@ -353,7 +353,6 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
     """
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double' (got {precision!r}).")
-    pdt = np.complex64 if precision == "single" else np.complex128
     if not lr > 0:
         raise ValueError(f"lr must be a positive step size (got {lr}): pass e.g. lr=1e-4.")
     if int(epochs) != epochs or epochs <= 0:
