@@ -62,6 +62,7 @@ def part_authors(path, m, T, d, epochs, lr):
     import main_train_ar as authors                                  # their get_embedding, eval_log's loss
     from models.lsa import AutoregressiveLSA
 
+    baseline = _peak_mb()                                            # interpreter + libraries
     x, xt = _data(m, T, d, 0)
     train = torch.tensor(x.transpose(0, 2, 1).copy(), dtype=torch.cfloat)          # (m, d, T) as theirs
     test = torch.tensor(xt.transpose(0, 2, 1).copy(), dtype=torch.cfloat)
@@ -84,15 +85,16 @@ def part_authors(path, m, T, d, epochs, lr):
             ratio = (out_t[:, :, -1] / (labels_test[:, :, -1] + 1e-5)).mean().real.item()
         times.append(time.perf_counter() - t0)
     return {"epoch_s": min(times), "ab": ab, "test_loss": float(test_loss), "ratio": ratio,
-            "peak_mb": _peak_mb()}
+            "peak_mb": _peak_mb(), "baseline_mb": baseline}
 
 
 def part_ours(m, T, d, epochs, lr):
     sys.path.insert(0, ROOT)
     from numerics import training
 
+    training.zheng_gd(*_data(64, T, d, 1), 0.1, 0.1, lr=lr, epochs=1, threads=1)   # compile / load the kernel
+    baseline = _peak_mb()                                            # interpreter + libraries
     x, xt = _data(m, T, d, 0)
-    training.zheng_gd(x[:64], xt[:64], 0.1, 0.1, lr=lr, epochs=1, threads=1)   # compile / load the kernel
     # per epoch: the time between two progress calls of zheng_gd (one step + the test-set logging);
     # the best of 12 epochs (the machine is shared: the least disturbed timing), as for their epochs
     stamps = []
@@ -102,7 +104,7 @@ def part_ours(m, T, d, epochs, lr):
     setup = res.seconds - (stamps[-1] - stamps[0]) - per        # before the first epoch's step
     return {"epoch_s": per, "setup_s": max(0.0, setup), "ab": float(res.ab[epochs]),
             "test_loss": float(res.test_loss[epochs]), "ratio": float(res.ratio[epochs]), "kernel": res.kernel,
-            "peak_mb": _peak_mb()}
+            "peak_mb": _peak_mb(), "baseline_mb": baseline}
 
 
 def run(part, *args):
@@ -132,7 +134,9 @@ def format_rows(rows):
         a, o = r["authors"], r["ours"]
         lines.append(f"[authors' PyTorch vs ours] d=5 T=100 m={r['m']} (test set {r['m']}), one thread: "
                      f"{a['epoch_s']:.2f} s vs {o['epoch_s'] * 1e3:.1f} ms per epoch -> {r['speedup']:.0f}x; "
-                     f"peak RSS {a['peak_mb']:.0f} MB vs {o['peak_mb']:.0f} MB -> {r['memory_ratio']:.3f} of theirs; "
+                     f"peak RSS {a['peak_mb']:.0f} MB vs {o['peak_mb']:.0f} MB -> {r['memory_ratio']:.3f} of theirs "
+                     f"(above the import baseline, {a.get('baseline_mb', 0):.0f} vs {o.get('baseline_mb', 0):.0f} MB: "
+                     f"{(o['peak_mb'] - o.get('baseline_mb', 0)) / max(1.0, a['peak_mb'] - a.get('baseline_mb', 0)):.3f}); "
                      f"kernel {o['kernel']} (one-time setup {o['setup_s']:.2f} s); ab after the epochs {a['ab']:.7f} vs {o['ab']:.7f}, "
                      f"test loss {a['test_loss']:.4f} vs {o['test_loss']:.4f}")
     return lines
