@@ -83,8 +83,13 @@ def zheng_sequences(m: int, T: int, d: int, law: str = "gaussian", scale: float 
     rng = _rng(rng)
     lam = sample_phases(m, d, rng)
     z = sample_initial_tokens(m, d, law, scale, rng)
-    powers = lam[:, None, :] ** np.arange(T)[None, :, None]
-    x = powers * z[:, None, :]
+    # x_t = lambda^(t-1) z by a cumulative product over time: linear in T (an integer power
+    # lam ** arange(T) leaves NumPy's fast path above exponent 100 and is ~10x slower at T = 200);
+    # the relative error grows like t * eps (about 1e-13 at T = 1000).
+    x = np.empty((m, T, d), dtype=np.complex128)
+    x[:, 0] = z
+    x[:, 1:] = lam[:, None, :]
+    np.cumprod(x, axis=1, out=x)
     return (x, (lam, z)) if return_params else x
 
 

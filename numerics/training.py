@@ -23,7 +23,7 @@ import numpy as np
 from theory.validation import (require_bool, require_callable, require_choice, require_finite, require_finite_array,
                                require_int, require_positive)
 
-from . import sampling
+from . import fused, sampling
 
 
 def _check_tasks(X, Y, x_test, y_test=None):
@@ -153,8 +153,9 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
 
     Parameters
     ----------
-    x : ndarray, shape (m, T, d), complex, or ZhengPrefix
-        Sequences, or their precomputed prefix sums (faster when called every epoch).
+    x : ndarray, shape (m, T, d), complex, or ZhengPrefix, or fused.FusedData
+        Sequences, their precomputed prefix sums (faster when called every epoch), or the
+        sequences in the layout of the fused numba kernel (:mod:`numerics.fused`, fastest).
     P : ndarray, shape (d, 2d)        ``W^PV``
     Q : ndarray, shape (2d, 2d)       ``W^KQ``
     chunk : int
@@ -176,6 +177,8 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
     require_int("threads", threads, 1, "worker threads")
     P = np.asarray(P, dtype=np.complex128)
     Q = np.asarray(Q, dtype=np.complex128)
+    if isinstance(x, fused.FusedData):
+        return fused.loss_and_grad(x, P, Q, need_grad, threads)
     if isinstance(x, ZhengPrefix):
         m = x.m
         parts = _map(lambda ch: _zheng_chunk_full(*ch, P, Q, need_grad), x.chunks, threads)
@@ -276,8 +279,9 @@ def last_prediction(x: np.ndarray, P, Q, S_last: np.ndarray | None = None) -> np
     m, T, d = x.shape
     S = last_step_gram(x) if S_last is None else S_last
     e_last = np.concatenate([x[:, T - 2], x[:, T - 3]], axis=1)
-    w = (S @ (e_last @ np.ascontiguousarray(np.asarray(Q).T))[:, :, None])[:, :, 0]
-    return w @ np.ascontiguousarray(np.asarray(P).T) / (T - 2)
+    # einsum rather than matmul: these tiny products are slower through (threaded) BLAS
+    w = np.einsum("nab,nb->na", S, np.einsum("bc,nc->nb", np.asarray(Q), e_last))
+    return np.einsum("ja,na->nj", np.asarray(P), w) / (T - 2)
 
 
 def zheng_last_ratio(x: np.ndarray, P, Q, S_last=None) -> float:
@@ -320,6 +324,9 @@ class GDResult:
     ab, ratio, test_loss, train_loss : ndarray, shape (n,)
     P, Q : final parameters (the last finite ones)
     seconds : float
+    kernel : str
+        The epoch kernel that ran (see :func:`zheng_gd`'s ``kernel``), never chosen silently:
+        ``extra["kernel_reason"]`` says why, ``extra["operand_bytes"]`` what it stored.
     """
 
     status: str
@@ -334,13 +341,15 @@ class GDResult:
     Q: np.ndarray
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    kernel: str = ""
 
 
 def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0: float = 0.1,
              lr: float = 1e-4, epochs: int = 150, mask: bool = False, P0=None, Q0=None,
              log_ratio: bool = True, log_test_loss: bool = True, chunk: int = 100,
              blowup: float = 1e8, progress: Callable | None = None,
-             memory_budget: float = 1.2e9, threads: int = 2, precision: str = "single") -> GDResult:
+             memory_budget: float = 1.2e9, threads: int = 2, precision: str = "single",
+             kernel: str = "auto") -> GDResult:
     """Full-batch gradient descent on the empirical loss, as the authors train (spec section 5).
 
     Parameters
@@ -357,12 +366,23 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         ``blowup * max(1, initial loss)``.
     progress : callable (done, total, message), optional
     memory_budget : float
-        Bytes allowed for the precomputed prefix sums of the training set
-        (:class:`ZhengPrefix`); above it the prefix sums are recomputed chunk by chunk every epoch.
+        Bytes allowed for what the epoch kernel stores for the training and test sets together
+        (``KERNEL_BYTES[kernel](m, T, d, precision)`` each). An explicitly requested kernel that
+        does not fit raises ValueError; ``kernel="auto"`` takes the first that fits.
+    threads : int
+        Threads of the epoch kernel (each runs on its share of the sequences).
     precision : {"single", "double"}
-        Storage of the precomputed prefix sums: "single" (complex64, the authors' ``torch.cfloat``;
-        relative gradient error ~1e-6) or "double". Parameters are always complex128; the
-        recomputed (over-budget) path is always double.
+        Arithmetic of the stored operand: "single" (float32 / complex64, the authors'
+        ``torch.cfloat``; relative gradient error ~1e-7) or "double". Parameters are always
+        complex128; the "chunked" kernel is always double.
+    kernel : {"auto", "fused", "prefix", "chunked"}
+        "fused": one pass over the sequences computing loss and both gradients with running
+        prefix sums (:mod:`numerics.fused`, needs numba: ``pip install 'mesacheck[fast]'``);
+        "prefix": the prefix sums ``S_t`` stored once (:class:`ZhengPrefix`), batched NumPy
+        products every epoch; "chunked": the prefix sums recomputed chunk by chunk every epoch
+        (least memory without numba). "auto" takes fused, else prefix, else chunked, whichever
+        is available and fits ``memory_budget``. The choice and its reason are in the result
+        (``result.kernel``, ``result.extra["kernel_reason"]``).
     """
     x_train = _check_zheng_data("x_train", x_train)
     if x_test is not None:
@@ -381,7 +401,6 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         require_callable("progress", progress, "a callable (done, total, message) or None")
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double' (got {precision!r}).")
-    pdt = np.complex64 if precision == "single" else np.complex128
     if not lr > 0:
         raise ValueError(f"lr must be a positive step size (got {lr}): pass e.g. lr=1e-4.")
     if int(epochs) != epochs or epochs <= 0:
@@ -396,13 +415,11 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         apply_mask(P, Q)
     log = {"ab": [], "ratio": [], "test_loss": [], "train_loss": []}
     m, T, _ = x_train.shape
-    need = ZhengPrefix.bytes_needed(m, T, d, pdt)
-    data = ZhengPrefix(x_train, dtype=pdt) if need <= memory_budget else x_train
-    test_data = x_test
-    if x_test is not None and log_test_loss:
-        need_test = ZhengPrefix.bytes_needed(*x_test.shape, pdt)
-        if need_test + (need if data is not x_train else 0) <= memory_budget:
-            test_data = ZhengPrefix(x_test, dtype=pdt)
+    _check_T(T)
+    shapes = [x_train.shape] + ([x_test.shape] if (x_test is not None and log_test_loss) else [])
+    kernel, reason, need = choose_kernel(shapes, precision, memory_budget, kernel)
+    data = _operand(x_train, kernel, precision)
+    test_data = _operand(x_test, kernel, precision) if len(shapes) > 1 else x_test
     S_last = last_step_gram(x_test) if (x_test is not None and log_ratio) else None
 
     def record(train_loss):
@@ -450,7 +467,64 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
     return GDResult(status, message, diverged_at, np.arange(n), np.array(log["ab"]),
                     np.array(log["ratio"], dtype=float), np.array(log["test_loss"], dtype=float),
                     np.array(log["train_loss"], dtype=float),
-                    P, Q, time.perf_counter() - start)
+                    P, Q, time.perf_counter() - start,
+                    extra={"kernel_reason": reason, "operand_bytes": need, "memory_budget": memory_budget},
+                    kernel=kernel)
+
+
+#: Bytes each epoch kernel stores for one data set of shape (m, T, d) at a precision.
+KERNEL_BYTES = {
+    "fused": lambda m, T, d, precision: fused.FusedData.bytes_needed(
+        m, T, d, np.float32 if precision == "single" else np.float64),
+    "prefix": lambda m, T, d, precision: ZhengPrefix.bytes_needed(
+        m, T, d, np.complex64 if precision == "single" else np.complex128),
+    "chunked": lambda m, T, d, precision: 0,
+}
+KERNELS = ("auto",) + tuple(KERNEL_BYTES)
+
+
+def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "auto"):
+    """The epoch kernel of :func:`zheng_gd` for data sets of the given shapes.
+
+    Returns
+    -------
+    kernel : str
+    reason : str
+    operand_bytes : int      what the kernel stores for all the data sets together
+    """
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)} (got {kernel!r}).")
+    if not memory_budget > 0:
+        raise ValueError(f"memory_budget must be a positive number of bytes (got {memory_budget}).")
+
+    def need(k):
+        return int(sum(KERNEL_BYTES[k](*sh, precision) for sh in shapes))
+
+    if kernel != "auto":
+        if kernel == "fused" and not fused.available():
+            raise ValueError("kernel='fused' needs numba: pip install 'mesacheck[fast]' (or pass kernel='prefix').")
+        if need(kernel) > memory_budget:
+            raise ValueError(f"kernel={kernel!r} stores {need(kernel) / 1e9:.2f} GB, over memory_budget="
+                             f"{memory_budget / 1e9:.2f} GB: raise memory_budget or pass kernel='chunked'.")
+        return kernel, "requested", need(kernel)
+    why = []
+    for k in ("fused", "prefix", "chunked"):
+        if k == "fused" and not fused.available():
+            why.append("fused: numba not installed")
+            continue
+        if need(k) > memory_budget:
+            why.append(f"{k}: {need(k) / 1e9:.2f} GB over the {memory_budget / 1e9:.2f} GB budget")
+            continue
+        return k, "auto" + (f" ({'; '.join(why)})" if why else ""), need(k)
+    raise AssertionError("unreachable: the chunked kernel stores nothing")  # pragma: no cover
+
+
+def _operand(x, kernel, precision):
+    if kernel == "fused":
+        return fused.FusedData(x, dtype=np.float32 if precision == "single" else np.float64, lanes=64)
+    if kernel == "prefix":
+        return ZhengPrefix(x, dtype=np.complex64 if precision == "single" else np.complex128)
+    return x
 
 
 # --------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
     p.add_argument("--force", action="store_true",
                    help="with --at: run even when the estimated time or memory is over the budget")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk cache of derivations (same as MESACHECK_NO_CACHE=1)")
 
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
@@ -73,13 +75,43 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="mesacheck-out", metavar="DIR", help="output directory (default: mesacheck-out)")
     p.add_argument("--no-progress", action="store_true")
 
+    p = sub.add_parser("sweep", help="train over a grid of settings (tidy table, figure, resumable)")
+    p.add_argument("grid", metavar="GRID",
+                   help='a JSON file or a JSON object: setting -> list of values, e.g. \'{"T": [10, 20], '
+                        '"mode": ["empirical", "population"]}\' (settings: d, T, law, scale, init, lr, m, epochs, mode)')
+    p.add_argument("--out", default="mesacheck-sweep", metavar="DIR",
+                   help="rows.jsonl (resumption), results.csv, results.json, summary.png")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N", help="points in N local processes")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run the points on a Dask cluster (scheduler address, e.g. tcp://host:8786)")
+    p.add_argument("--dask-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long to try to reach the Dask scheduler (default 10)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-resume", action="store_true", help="rerun the points already finished in DIR")
+    p.add_argument("--no-progress", action="store_true")
+
     p = sub.add_parser("report", help="write Markdown, JSON and LaTeX reports of verified claims")
     p.add_argument("patterns", nargs="*", metavar="ID|PREFIX")
     p.add_argument("--out", default="mesacheck-report", metavar="DIR")
     p.add_argument("--slow", action="store_true")
     p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
                    help="time bound per check in seconds (default 120; 0: none)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="check claims in N processes (default as for verify)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the on-disk cache of derivations (same as MESACHECK_NO_CACHE=1)")
+    p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
     return parser
+
+
+def _apply_no_cache(args) -> None:
+    """``--no-cache``: set the variable that worker processes inherit."""
+    if getattr(args, "no_cache", False):
+        import os
+
+        from .cache import ENV_OFF
+
+        os.environ[ENV_OFF] = "1"
 
 
 def _positive_int(text: str) -> int:
@@ -229,6 +261,7 @@ def cmd_verify(args) -> int:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     progress = _Progress(not args.no_progress and not args.json)
+    _apply_no_cache(args)
     jobs = _choose_jobs(args.jobs, len(claims))
     start = time.perf_counter()
     try:
@@ -583,9 +616,10 @@ def cmd_report(args) -> int:
 
     claims = select(args.patterns)
     with _writable_output(args.out):
-        progress = _Progress(True)
+        progress = _Progress(not args.no_progress)
+        _apply_no_cache(args)
         try:
-            verdicts = _verify_claims(claims, args.slow, None, 1, progress)
+            verdicts = _verify_claims(claims, args.slow, None, _choose_jobs(args.jobs, len(claims)), progress)
         except Interrupted:
             progress.clear()
             raise KeyboardInterrupt from None  # nothing written: a report of some claims would mislead
@@ -599,8 +633,69 @@ def cmd_report(args) -> int:
     return _status_exit(verdicts)
 
 
+def _load_grid(text: str) -> dict:
+    import json
+    import os
+
+    source = "GRID"
+    if not text.lstrip().startswith("{"):
+        if not os.path.isfile(text):
+            raise UsageError(f"GRID {text!r} is neither a JSON object nor a file: pass e.g. '{{\"T\": [10, 20]}}'")
+        source = text
+        with open(text) as handle:
+            text = handle.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{source} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def cmd_sweep(args) -> int:
+    from numerics.sweep import SweepError, expand_grid, run_sweep
+
+    grid = _load_grid(args.grid)
+    try:
+        points = expand_grid(grid)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    _check_writable(args.out)
+    progress = _Progress(not args.no_progress)
+    client = None
+    if args.dask:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--dask needs dask.distributed: pip install 'mesacheck[dask]'") from None
+        try:
+            client = Client(args.dask, timeout=f"{args.dask_timeout}s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {args.dask!r} ({type(exc).__name__}): "
+                             "check the address and that the scheduler is running") from None
+        executor = client.get_executor()
+    elif args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        executor = ProcessPoolExecutor(max_workers=args.jobs)
+    else:
+        executor = None
+    try:
+        rows = run_sweep(grid, executor=executor, out_dir=args.out, seed=args.seed, progress=progress,
+                         resume=not args.no_resume)
+    finally:
+        if client is not None:
+            client.close()
+        elif executor is not None:
+            executor.shutdown()
+    failed = [r for r in rows if r["status"] != "ok"]
+    print(f"{len(points)} points, {len(points) - len(failed)} ok, {len(failed)} failed; wrote "
+          f"{args.out}/results.csv, results.json, summary.png")
+    for r in failed[:5]:
+        print(f"mesacheck: point {r['point_id']} failed: {r['error']}", file=sys.stderr)
+    return EXIT_INCONCLUSIVE if failed else EXIT_OK
+
+
 COMMANDS = {"list": cmd_list, "verify": cmd_verify, "show": cmd_show, "latex": cmd_latex,
-            "simulate": cmd_simulate, "report": cmd_report}
+            "simulate": cmd_simulate, "report": cmd_report, "sweep": cmd_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,7 +130,10 @@ class Claim:
             chosen = [c for c in self.checks if c.sized is not None and set(at) <= set(c.parameters)]
             results = [run_check(c.name, c.method, lambda c=c: c.sized(**at)) for c in chosen]
         else:
-            results = [run_check(c.name, c.method, c.run) for c in self.checks if include_slow or not c.slow]
+            from .cache import cached_check
+
+            results = [run_check(c.name, c.method, cached_check(self.id, c)) for c in self.checks
+                       if include_slow or not c.slow]
         return Verdict(self.id, self.title, results, seconds=time.perf_counter() - start)
 
     def latex(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..cache import derivation_cache
 from ..registry import Check, Claim, register
 from ..verdicts import Method, inconclusive, refuted, verified
 
@@ -59,6 +60,7 @@ def make_law(key: str, d: int):
 
 
 @lru_cache(maxsize=None)
+@derivation_cache
 def derivatives_ab(key: str, d: int, T: int):
     """Cached exact loss/gradient on M_{a,b} for the law ``key``."""
     from theory.dynamics import gradient_on_ab
@@ -67,6 +69,7 @@ def derivatives_ab(key: str, d: int, T: int):
 
 
 @lru_cache(maxsize=None)
+@derivation_cache
 def derivatives_AB(d: int, T: int):
     """Cached gradient on M_{A,B}, averaged over W only (a polynomial in z: every law)."""
     from theory.dynamics import gradient_on_AB
@@ -75,6 +78,7 @@ def derivatives_AB(d: int, T: int):
 
 
 @lru_cache(maxsize=None)
+@derivation_cache
 def all_T_coefficients():
     """(Gamma(T), Lambda(T), K0(T)) by index-pattern counting, symbolic T."""
     from theory.zheng_patterns import coefficients_all_T
@@ -417,6 +421,7 @@ def check_c3_structure(sizes=SIZES):
 
 
 @lru_cache(maxsize=None)
+@derivation_cache
 def entrywise_all_T(d: int):
     """Cached (a_dots, b_dots) for diagonal A, B, symbolic T, per-coordinate moment symbols."""
     from theory.dynamics import entrywise_flow_all_T
@@ -967,6 +972,7 @@ def check_c7_not_critical_and_lower(sizes=((2, 4), (3, 4))):
 
 
 @lru_cache(maxsize=None)
+@derivation_cache
 def family_derivatives(d: int, T: int):
     """Exact loss/gradient for the full-one law at A = alpha I + beta (J - I), B = gamma I + delta (J - I)."""
     import sympy as sp
