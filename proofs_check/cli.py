@@ -294,7 +294,7 @@ def _print_verdicts(args, claims, verdicts, wall: float) -> None:
         done = {v.claim_id for v in verdicts}
         print(verdicts_json(verdicts, {c.id: _statement_payload(c) for c in claims if c.id in done},
                             parameters={"patterns": list(args.patterns), "slow": args.slow, "at": args.at,
-                                        "jobs": jobs}))
+                                        "jobs": args.jobs}))
     else:
         from .reports import verdict_table
 
