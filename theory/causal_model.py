@@ -457,10 +457,14 @@ def _weight_value(w: Weight, values: dict, d: int, weights: dict):
         v = weights[w.name] if r == c else 0
     else:
         v = weights[w.name][r] if r == c else 0
-    return sp.conjugate(v) if w.conj else v
+    if w.conj:
+        conj = weights.get("__conj__")
+        return conj(w, v, r, c) if conj is not None else sp.conjugate(v)
+    return v
 
 
-def evaluate_terms(terms, d: int, t: int, X: sp.Matrix, Xc: sp.Matrix, weights: dict, fixed: dict | None = None):
+def evaluate_terms(terms, d: int, t: int, X: sp.Matrix, Xc: sp.Matrix, weights: dict, fixed: dict | None = None,
+                   out=None):
     """Brute-force value of a term list at concrete ``d``, ``t``: every label and index value.
 
     Parameters
@@ -473,6 +477,9 @@ def evaluate_terms(terms, d: int, t: int, X: sp.Matrix, Xc: sp.Matrix, weights: 
         ``"PV"``, ``"KQ"`` (free blocks) or the point's names to matrices / scalars / lists.
     fixed : dict, optional
         Values (0-based) of the fixed labels.
+    out : optional
+        A polynomial ring's zero: evaluate in that ring (``X``, ``Xc``, ``weights`` hold its elements,
+        see :func:`assemble_expectation`) and return a list.
 
     Returns
     -------
@@ -480,36 +487,38 @@ def evaluate_terms(terms, d: int, t: int, X: sp.Matrix, Xc: sp.Matrix, weights: 
         Indexed by the output coordinate (terms whose output is fixed contribute at that row only).
     """
     fixed = dict(fixed or {})
-    out = sp.zeros(d, 1)
+    out = sp.zeros(d, 1) if out is None else [out] * d
     for term in terms:
         if any(fixed.get(a) != fixed.get(b) for a, b in term.requires):
             continue
         summed = [lab for lab in term.labels if lab not in fixed]
-        coeff = sp.sympify(term.coeff).subs(t_sym, t)
+        conv = weights.get("__conv__", lambda x: x)
+        one = weights.get("__one__", sp.Integer(1))
+        coeff = conv(sp.sympify(term.coeff).subs(t_sym, t))
         ranges = [range(int(sp.sympify(lo).subs(t_sym, t)), int(sp.sympify(hi).subs(t_sym, t)) + 1)
                   for _, lo, hi in term.indices]
         syms = [s for s, _, _ in term.indices]
         for vals in itertools.product(range(d), repeat=len(summed)):
             values = {**fixed, **dict(zip(summed, vals))}
-            w = sp.Integer(1)
+            w = one
             for wt in term.weights:
-                w *= _weight_value(wt, values, d, weights)
+                w = w * _weight_value(wt, values, d, weights)
                 if w == 0:
                     break
             if w == 0:
                 continue
-            total = sp.Integer(0)
+            total = 0 * one
             for idx in itertools.product(*ranges):
                 sub = dict(zip(syms, idx))
                 sub[t_sym] = t
-                val = sp.Integer(1)
+                val = one
                 for tok in term.tokens:
                     s = int(tok.time.xreplace(sub))
                     if s < 1:
-                        val = 0
+                        val = 0 * one
                         break
-                    val *= (Xc if tok.conj else X)[values[tok.label], s - 1]
-                total += val
+                    val = val * (Xc if tok.conj else X)[values[tok.label], s - 1]
+                total = total + val
             out[values[term.output]] += coeff * w * total
     return out
 
@@ -522,7 +531,9 @@ def assemble_expectation(patterns, d: int, t: int, z, zbar, weights: dict, fixed
     their values) and every value of the labels that carry no token.  Compared with the brute-force
     :func:`theory.zheng_population.population_derivatives`, this tests the counts and the patterns.
     """
-    total = sp.Integer(0)
+    conv = weights.get("__conv__", lambda x: x)
+    one = weights.get("__one__", sp.Integer(1))
+    total = 0 * one
     for pat in patterns:
         c = pat.count.at(t)
         if c == 0:
@@ -542,18 +553,18 @@ def assemble_expectation(patterns, d: int, t: int, z, zbar, weights: dict, fixed
         others = [n for n in range(len(pat.blocks)) if n not in chosen_fixed]
         free_coords = [v for v in range(d) if v not in chosen_fixed.values()]
         weight_only = [lab for lab in term.labels if lab not in term.token_labels and lab not in fixed]
-        coeff = sp.sympify(term.coeff).subs(t_sym, t) * c
+        coeff = conv(sp.sympify(term.coeff).subs(t_sym, t) * c)
         for vals in itertools.permutations(free_coords, len(others)):
             coord = {**chosen_fixed, **dict(zip(others, vals))}
             values = {lab: coord[n] for n, blk in enumerate(pat.blocks) for lab in blk}
             values.update(fixed)
-            mono = sp.Integer(1)
+            mono = one
             for n, (a, b) in enumerate(pat.moment):
-                mono *= z[coord[n]] ** a * zbar[coord[n]] ** b
+                mono = mono * z[coord[n]] ** a * zbar[coord[n]] ** b
             for extra in itertools.product(range(d), repeat=len(weight_only)):
                 vv = {**values, **dict(zip(weight_only, extra))}
-                w = sp.Integer(1)
+                w = coeff * mono
                 for wt in term.weights:
-                    w *= _weight_value(wt, vv, d, weights)
-                total += coeff * w * mono
-    return sp.expand(total)
+                    w = w * _weight_value(wt, vv, d, weights)
+                total = total + w
+    return total if "__one__" in weights else sp.expand(total)
