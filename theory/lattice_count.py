@@ -118,15 +118,17 @@ def _past_root(alpha, beta) -> int:
 def enumerate_points(equations, variables, ranges, t: int) -> int:
     """Exhaustive count at a concrete ``t`` (the brute force the closed forms are tested against)."""
     variables = list(variables)
-    eqs = [sp.expand(sp.sympify(e).subs(t_sym, t)) for e in equations]
+    eqs = []
+    for e in equations:
+        coeffs, const = _affine(sp.sympify(e).subs(t_sym, t), variables)
+        eqs.append(([int(coeffs[v]) if coeffs[v].is_integer else coeffs[v] for v in variables], const))
     bounds = []
     for v in variables:
         lo, hi = ranges[v]
         bounds.append(range(int(sp.sympify(lo).subs(t_sym, t)), int(sp.sympify(hi).subs(t_sym, t)) + 1))
-    fns = [sp.lambdify(variables, e, "math") if variables else (lambda e=e: e) for e in eqs]
     n = 0
     for point in itertools.product(*bounds):
-        if all(f(*point) == 0 for f in fns):
+        if all(sum(c * x for c, x in zip(cs, point)) + const == 0 for cs, const in eqs):
             n += 1
     return n
 

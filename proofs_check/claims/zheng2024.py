@@ -374,7 +374,7 @@ def _control_gradient_is_loss_derivative_AB(sizes=CONTROL_SIZES):
     return results
 
 
-def check_c1_all(blocks=None):
+def check_c1_all(blocks=None, sizes=COUNT_VS_BRUTE_SIZES, term_sizes=TERMS_VS_MODEL_SIZES, control_sizes=CONTROL_SIZES):
     """Every d, every T, every law: no label pattern of an off-block gradient term has zero phase.
 
     The counting argument (patterns generated from the model, counts proved for every t >= 2), its
@@ -407,8 +407,8 @@ def check_c1_all(blocks=None):
                         f"{n_patterns} (term, label-partition) pairs over {', '.join(blocks)}, generated from the "
                         f"model: every zero-phase count is 0 for all t >= 2 (proved counter); partitions do not "
                         f"depend on d and the W-average uses no property of the law")
-    controls = [_survivor_control(survivors)] + _control_gradient_is_loss_derivative_AB()
-    brute = _pattern_vs_brute_force("AB", COUNT_VS_BRUTE_SIZES) + _terms_vs_model()
+    controls = [_survivor_control(survivors)] + _control_gradient_is_loss_derivative_AB(control_sizes)
+    brute = _pattern_vs_brute_force("AB", sizes) + _terms_vs_model(term_sizes)
     return _counting_result(name, main, brute, controls, f"surviving patterns in the moving blocks {survivors}")
 
 
@@ -541,7 +541,7 @@ def _control_gradient_is_loss_derivative_ab(deriv, d, name):
                            "sum_j grad (W^PV_11)_jj")]
 
 
-def check_c2_off_diagonal_all(s_types=None, s_moments=S_MOMENTS, controls=True):
+def check_c2_off_diagonal_all(s_types=None, s_moments=S_MOMENTS, controls=True, sizes=COUNT_VS_BRUTE_SIZES):
     """Every d and T: the moments surviving in the off-diagonal gradients at aI, bI are (S) moments.
 
     The surviving moments are derived from the generated patterns (the ties A = aI, B = bI come from the
@@ -573,7 +573,7 @@ def check_c2_off_diagonal_all(s_types=None, s_moments=S_MOMENTS, controls=True):
                inconclusive("every (S) moment is reached", Method.SYMBOLIC_AT_SIZES,
                             f"listed (S) moments reached by no off-diagonal pattern: {unused}"))
     ctl = [reached] + (_control_weakened_S(s_moments) if controls else [])
-    brute = _pattern_vs_brute_force("ab", COUNT_VS_BRUTE_SIZES)
+    brute = _pattern_vs_brute_force("ab", sizes)
     return _counting_result(name, main, brute, ctl, "ties A = aI, B = bI derived from the weight factors")
 
 
