@@ -47,6 +47,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
     p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
 
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
@@ -65,6 +67,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("patterns", nargs="*", metavar="ID|PREFIX")
     p.add_argument("--out", default="mesacheck-report", metavar="DIR")
     p.add_argument("--slow", action="store_true")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none)")
     return parser
 
 
@@ -75,6 +79,18 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {value})")
+    return value
+
+
+def _timeout_seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (got {text!r})") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (got {text!r}); 0 means no bound")
     return value
 
 
@@ -238,7 +254,7 @@ def cmd_show(args) -> int:
     print("checks:")
     for c in claim.checks:
         sizes = f" (--at {','.join(p + '=N' for p in c.parameters)})" if c.parameters else ""
-        print(f"  - {c.name} [{c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}{sizes}")
+        print(f"  - {c.name} [at most {c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}{sizes}")
     return EXIT_OK
 
 
@@ -325,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
+        if getattr(args, "timeout", None) is not None:
+            import os
+
+            os.environ["MESACHECK_TIMEOUT"] = repr(args.timeout)    # inherited by worker processes
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"mesacheck: error: {exc}", file=sys.stderr)

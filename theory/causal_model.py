@@ -376,6 +376,11 @@ class Pattern:
     moment: tuple
     equations: tuple
 
+    @property
+    def proved_for(self) -> str:
+        """The range of t for which the count is proved."""
+        return self.count.scope
+
     def block_of(self, label: str) -> int:
         for n, blk in enumerate(self.blocks):
             if label in blk:
