@@ -230,3 +230,49 @@ def weakened_S_law(kept, dropped, d: int | None = None, grid=None):
         return None
     support = [(a, w) for a, w in zip(atoms, weights) if w != 0]
     return DiscreteLaw([list(a) for a, _ in support], [w for _, w in support]), value
+
+
+def diagonal_gradient_all_d(block: str) -> tuple:
+    r"""The diagonal entry ``(p, p)`` of a moving block's gradient at ``aI``, ``bI``, for symbolic d and T.
+
+    Sum over the generated patterns with ``p = q`` of (coefficient x proved count) summed over the
+    prediction steps, times the weights and a moment-sum symbol: a balanced pattern with powers
+    ``m_p`` (the block of ``p``) and ``m_1..m_r`` (the other blocks, distinct coordinates
+    ``!= p``) gives :func:`theory.zheng_patterns.pattern_moment_symbol` ``(m_p, (m_1..m_r))``, i.e.
+    :math:`\sum_{\text{distinct } k_s \ne p}\mathbb{E}|z_p|^{2m_p}\prod_s|z_{k_s}|^{2m_s}`; the number
+    of such assignments, :math:`(d-1)(d-2)\cdots(d-r)`, is inside the symbol, so the result holds for
+    every d.  Unbalanced patterns are returned separately (their moments are not powers of
+    :math:`|z|^2`).
+
+    Returns
+    -------
+    (Expr, dict)
+        The balanced part (in ``a``, ``b``, ``T`` and moment symbols) and ``{moment type: coefficient}``
+        for the unbalanced patterns.
+    """
+    from .dynamics import a_sym, b_sym
+    from .lattice_count import t_sym
+    from .zheng_patterns import pattern_moment_symbol, sum_over_steps
+
+    model = causal_model()
+    scalars = {"a": a_sym, "b": b_sym}
+    total = sp.Integer(0)
+    unbalanced: dict = {}
+    for pat in gradient_patterns(block, "ab", distinct_fixed=False, model=model):
+        if pat.count.is_zero or pat.block_of("p") != pat.block_of("q"):
+            continue
+        lat = pat.count
+        if lat.t0 > model.first_step + 1:
+            raise NotImplementedError(f"count {lat} has exceptions past the first step")
+        steps = sum_over_steps(pat.term.coeff * lat.closed, model)
+        for t, value in lat.below:
+            steps += (value - lat.closed.subs(t_sym, t)) * sp.sympify(pat.term.coeff).subs(t_sym, t)
+        weight = sp.Mul(*[scalars[w.name] for w in pat.term.weights])
+        pb = pat.block_of("p")
+        if any(x != y for x, y in pat.moment):
+            key = moment_type(pat.moment)
+            unbalanced[key] = unbalanced.get(key, 0) + sp.expand(steps * weight)
+            continue
+        others = tuple(pat.moment[n][0] for n in range(len(pat.blocks)) if n != pb)
+        total += steps * weight * pattern_moment_symbol(pat.moment[pb][0], others)
+    return sp.expand(total), {k: sp.expand(v) for k, v in unbalanced.items() if sp.expand(v) != 0}
