@@ -8,6 +8,8 @@ into a temporary package (no old copy is committed); both paths compute the same
 * C3: Gamma(T), Lambda(T), K0(T) and the diagonal loss for d = 3 (symbolic T).
 
 Each path runs in a fresh subprocess (no shared caches); the best of ``--repeat`` runs is reported.
+The claim-level checks (C1, C2, C3 all-d / all-T) run in the whole tree of d695215 extracted with
+``git archive`` into a temporary directory, against the same functions of this tree.
 Run from the worktree root: ``python benchmarks/bench_derivations.py [--repeat 3] [--write]``.
 """
 from __future__ import annotations
@@ -56,6 +58,32 @@ print(t1 - t0, t2 - t1, t3 - t2)
 """
 
 
+CLAIM_CHECKS = {
+    "C1 all-d check (+ factor lists / term check)": ("z.check_c1_all(); z.check_c1_factor_lists()", "z.check_c1_all()"),
+    "C2 off-diagonal all-d check": ("z.check_c2_off_diagonal_all()", "z.check_c2_off_diagonal_all()"),
+    "C3 Gamma/Lambda all-T + entrywise d<=3": ("z.check_c3_all_T(); z.check_c3_entrywise_all_T()",
+                                              "z.check_c3_all_T(); z.check_c3_entrywise_all_T()"),
+}
+CLAIM = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from proofs_check.claims import zheng2024 as z
+import sympy, theory.zheng_population
+t0 = time.perf_counter()
+{code}
+print(time.perf_counter() - t0)
+"""
+
+
+def _old_tree(tmp: Path) -> Path:
+    """The whole tree at OLD_COMMIT (for the claim-level checks, which need that commit's engine)."""
+    tree = tmp / "oldtree"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", OLD_COMMIT], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
 def _old_package(tmp: Path) -> Path:
     pkg = tmp / "oldtheory"
     pkg.mkdir()
@@ -68,9 +96,9 @@ def _old_package(tmp: Path) -> Path:
     return tmp
 
 
-def _run(code: str) -> list[float]:
+def _run(code: str, cwd: Path = ROOT) -> list[float]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=env, check=True)
     return [float(x) for x in out.stdout.split()]
 
 
@@ -85,6 +113,12 @@ def main(argv=None) -> int:
         for _ in range(args.repeat):                   # interleaved: old, new, old, new, ...
             old_runs.append(_run(OLD.format(pkg=str(pkg), root=str(ROOT))))
             new_runs.append(_run(NEW.format(root=str(ROOT))))
+        tree = _old_tree(Path(tmp))
+        claim_rows = []
+        for label, (old_code, new_code) in CLAIM_CHECKS.items():
+            o = min(_run(CLAIM.format(root=str(tree), code=old_code), cwd=tree)[0] for _ in range(args.repeat))
+            n = min(_run(CLAIM.format(root=str(ROOT), code=new_code))[0] for _ in range(args.repeat))
+            claim_rows.append((label, o, n))
     labels = ("C1 counts, all blocks", "C2 moment types", "C3 Gamma/Lambda/K0 + diagonal loss d=3")
     old_best = [min(r[k] for r in old_runs) for k in range(3)]
     new_best = [min(r[k] for r in new_runs) for k in range(3)]
@@ -94,6 +128,11 @@ def main(argv=None) -> int:
     for label, o, n in zip(labels, old_best, new_best):
         lines.append(f"{label:45s} {o:9.3f} {n:9.3f} {n / o:8.2f}")
     lines.append(f"{'total':45s} {sum(old_best):9.3f} {sum(new_best):9.3f} {sum(new_best) / sum(old_best):8.2f}")
+    lines.append("claim-level checks (the new ones include their brute-force cross-checks and controls):")
+    for label, o, n in claim_rows:
+        lines.append(f"{label:45s} {o:9.3f} {n:9.3f} {n / o:8.2f}")
+    o, n = sum(r[1] for r in claim_rows), sum(r[2] for r in claim_rows)
+    lines.append(f"{'total (claim-level)':45s} {o:9.3f} {n:9.3f} {n / o:8.2f}")
     text = "\n".join(lines)
     print(text)
     if args.write:

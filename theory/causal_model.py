@@ -222,7 +222,8 @@ def derivative_terms(terms, block: str, p: str = "p", q: str = "q") -> list[Term
 
 def conjugate_terms(terms) -> list[Term]:
     """Complex conjugate: flips every conjugation flag (the coefficients are real functions of t)."""
-    return [replace(term, coeff=sp.conjugate(term.coeff), weights=tuple(replace(w, conj=not w.conj) for w in term.weights),
+    return [replace(term, coeff=sp.conjugate(term.coeff),
+                    weights=tuple(replace(w, conj=not w.conj) for w in term.weights),
                     tokens=tuple(replace(tok, conj=not tok.conj) for tok in term.tokens)) for term in terms]
 
 

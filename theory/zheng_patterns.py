@@ -119,7 +119,10 @@ def second_moment_patterns(model: CausalModel | None = None):
 
 
 def cross_moment_patterns(model: CausalModel | None = None):
-    r"""Patterns of the cross terms; returns (list of PatternTerm, :math:`\mathrm{Re}\,\mathbb{E}[\overline{x_{t+1,j}} A_{t,j}]`)."""
+    r"""Patterns of the cross terms.
+
+    Returns (list of PatternTerm, :math:`\mathrm{Re}\,\mathbb{E}[\overline{x_{t+1,j}} A_{t,j}]` in t).
+    """
     model = model or causal_model()
     pats = [p for p in loss_patterns("ab", model) if p.degree == 1]
     return pats, sp.expand(-_per_step(1, model) / (2 * model.loss_scale))

@@ -312,7 +312,8 @@ def _terms_vs_model(sizes=TERMS_VS_MODEL_SIZES):
     import sympy as sp
     from ..zero import check_zero
     from theory.causal_attention import causal_prediction
-    from theory.causal_model import BLOCK_NAMES, block_key, causal_model, derivative_terms, evaluate_terms, prediction_terms
+    from theory.causal_model import (BLOCK_NAMES, block_key, causal_model, derivative_terms, evaluate_terms,
+                                     prediction_terms)
 
     model = causal_model()
     terms = prediction_terms(model)
@@ -765,7 +766,8 @@ def _diagonal_patterns():
 
 def check_c3_entrywise_all_d():
     """Every d and T: the entrywise flow of the diagonal entries at aI, bI is C3's, with the column sum
-    sum_{k != j} E|z_j|^4|z_k|^2 in the a-equation and kappa_3 in the b-equation (equal under (E) and A6's condition)."""
+    sum_{k != j} E|z_j|^4|z_k|^2 in the a-equation and kappa_3 in the b-equation (equal under (E) and A6's
+    condition)."""
     import sympy as sp
     from ..checks import check_identity
     from theory.dynamics import a_sym, b_sym
