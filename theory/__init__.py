@@ -32,7 +32,7 @@ from .dynamics import (CONVENTIONS, LOSS_SCALE, RHO, ReducedFlow, attention_pred
 from .zheng_patterns import coefficients_all_T, count_solutions, diagonal_loss_all_T, per_step_coefficients
 from .zheng_invariance import off_block_invariance, off_diagonal_moment_types
 from .zheng_full import FullPopulationGradient, full_population_gradient
-from .causal_model import CausalModel, causal_model
+from .causal_model import CausalModel
 from .lattice_count import LatticeCount, count_lattice_points
 
 __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "RegressionPrompt",
@@ -49,4 +49,4 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "attention_prediction_on_ab", "one_step_gd_prediction", "reduced_flow_function", "entrywise_flow_all_T",
            "coefficients_all_T", "per_step_coefficients", "diagonal_loss_all_T", "count_solutions",
            "off_block_invariance", "off_diagonal_moment_types", "FullPopulationGradient", "full_population_gradient",
-           "CausalModel", "causal_model", "LatticeCount", "count_lattice_points"]
+           "CausalModel", "LatticeCount", "count_lattice_points"]
