@@ -97,19 +97,29 @@ def conjugate(expr, symbols: TokenSymbols):
 
 
 def embedding(X: sp.Matrix, i: int) -> sp.Matrix:
-    """``e_i = (x_i; x_{i-1})``, shape (2d, 1), with ``x_0 = 0`` (i is 1-based)."""
+    """``e_i = (x_i; x_{i-1})``, shape (2d, 1), with ``x_0 = 0`` (i is 1-based).
+
+    The blocks and their time shifts are those of :func:`theory.causal_model.causal_model`.
+    """
+    from .causal_model import causal_model
+
     require_matrix("X", X, why="the tokens as columns, shape (d, T)")
     require_int("i", i, why=f"i is 1-based, in 1..T = {X.cols}")
     d = X.rows
     if not 1 <= i <= X.cols:
         raise ValueError(f"i must be in 1..T = {X.cols} (got {i}): e_i needs the token x_i")
-    top = X[:, i - 1]
-    bottom = X[:, i - 2] if i >= 2 else sp.zeros(d, 1)
-    return top.col_join(bottom)
+    model = causal_model()
+    blocks = []
+    for b in range(model.n_blocks):
+        s = model.token_time(i, b)
+        blocks.append(X[:, s - 1] if 1 <= s <= X.cols else sp.zeros(d, 1))
+    return sp.Matrix.vstack(*blocks)
 
 
 def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp.Matrix, t: int) -> sp.Matrix:
-    r"""The prediction :math:`\hat y_t = \frac{1}{t-1} W^{PV} E_t E_t^H W^{KQ} e_t`, shape (d, 1).
+    r"""The prediction :math:`\hat y_t = \frac{1}{\rho_t} W^{PV} E_t E_t^H W^{KQ} e_t`, shape (d, 1).
+
+    Embedding, context, and :math:`\rho_t` are those of :func:`theory.causal_model.causal_model`.
 
     Parameters
     ----------
@@ -131,11 +141,15 @@ def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp
     check_sizes(d=d, T=X.cols, t=t)
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
-    E = sp.Matrix.hstack(*[embedding(X, i) for i in range(1, t + 1)])
+    from .causal_model import causal_model
+
+    model = causal_model()
+    context = range(1, t + model.context_last + 1)
+    E = sp.Matrix.hstack(*[embedding(X, i) for i in context])
     if X_conj.shape != X.shape:
         raise ValueError(f"X_conj must have the shape of X {X.shape} (got {X_conj.shape})")
-    E_H = sp.Matrix.hstack(*[embedding(X_conj, i) for i in range(1, t + 1)]).T
-    return (W_PV * (E * (E_H * (W_KQ * embedding(X, t))))) / (t - 1)
+    E_H = sp.Matrix.hstack(*[embedding(X_conj, i) for i in context]).T
+    return (W_PV * (E * (E_H * (W_KQ * embedding(X, t))))) / model.rho_at(t)
 
 
 def manifold_AB(A: sp.Matrix, B: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:

@@ -41,9 +41,9 @@ __all__ = [
 LOSS_SCALE = sp.Rational(1, 2)
 #: The normaliser rho_t of the prediction, as an expression in t.
 RHO = sp.Symbol("t", integer=True, positive=True) - 1
-CONVENTIONS = {
-    "loss": "L = E_{z,W} sum_{t=2}^{T-1} (1/2) ||yhat_t - x_{t+1}||^2",
-    "rho_t": "t - 1",
+CONVENTIONS = {            # the text is built from LOSS_SCALE and RHO (the values used by theory.causal_model)
+    "loss": f"L = E_{{z,W}} sum_{{t=2}}^{{T-1}} ({LOSS_SCALE}) ||yhat_t - x_{{t+1}}||^2",
+    "rho_t": str(RHO),
     "complex gradient": "grad = dL/du + i dL/dv for w = u + i v; flow dw/dtau = -grad",
     "reduced flow": "entrywise: a = (W^KQ_21)_jj, b = (W^PV_11)_jj",
 }
