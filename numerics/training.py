@@ -168,9 +168,13 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
     grad_P : ndarray, shape (d, 2d)   (convention of the module docstring)
     grad_Q : ndarray, shape (2d, 2d)
     """
-    if not isinstance(x, ZhengPrefix):
+    if isinstance(x, fused.FusedData):
+        d = x.d                                       # validated when it was built from an array
+    elif isinstance(x, ZhengPrefix):
+        d = np.asarray(P).shape[0]
+    else:
         x = _check_zheng_data("x", x)
-    d = x.shape[2] if not isinstance(x, ZhengPrefix) else np.asarray(P).shape[0]
+        d = x.shape[2]
     require_finite_array("P", P, shape=(d, 2 * d), why=f"W^PV is (d, 2d) with d = {d}")
     require_finite_array("Q", Q, shape=(2 * d, 2 * d), why=f"W^KQ is (2d, 2d) with d = {d}")
     require_int("chunk", chunk, 1, "sequences per block")

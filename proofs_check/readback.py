@@ -105,8 +105,13 @@ def provenance(seed=None, parameters: dict | None = None) -> dict:
         a package that is not importable is recorded as ``None``.
     """
     import platform
+    from collections.abc import Mapping
     from importlib import import_module
 
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an integer or None (got {seed!r}): the seed the run used")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a mapping of name -> value or None (got {type(parameters).__name__})")
     out: dict = {"mesacheck": _mesacheck_version(), "python": platform.python_version()}
     for name in ("sympy", "numpy", "scipy"):
         try:

@@ -427,6 +427,22 @@ ROWS = [
     ("Verdict-checks", lambda: pc.Verdict("a.b", "t", "x"), T, "checks"),
     ("Status-value", lambda: pc.Status("bogus"), V, "Status"),
     ("Method-value", lambda: pc.Method("bogus"), V, "Method"),
+    # --- the causal model and the lattice counter
+    ("count_lattice_points-equations", lambda: th.count_lattice_points(3, [], {}), T, "equations must be a list"),
+    ("count_lattice_points-variables", lambda: th.count_lattice_points([], "x", {}), T, "variables must be a list"),
+    ("count_lattice_points-ranges", lambda: th.count_lattice_points([], [sp.Symbol("i")], {}), V,
+     "ranges must give (low, high) for every variable (missing i)"),
+    ("count_lattice_points-t_min", lambda: th.count_lattice_points([], [], {}, t_min=2.5), T, "t_min must be an integer"),
+    # --- sweeps, statements read back, provenance
+    ("expand_grid-type", lambda: nm.expand_grid(3), nm.SweepError, "the grid must be a mapping"),
+    ("expand_grid-value", lambda: nm.expand_grid({"d": [0]}), nm.SweepError, "d must be an integer >= 1"),
+    ("run_sweep-grid", lambda: nm.run_sweep(3, "out"), nm.SweepError, "the grid must be a mapping"),
+    ("SweepError-is-ValueError", lambda: (_ for _ in ()).throw(nm.SweepError("point 0: d must be ...")), V,
+     "point 0"),
+    ("load_statement-type", lambda: pc.load_statement(3), V, "load_statement needs a statement entry"),
+    ("load_statement-code", lambda: pc.load_statement("os.system(1)"), V, "not an srepr string"),
+    ("provenance-seed", lambda: pc.provenance(seed="x"), T, "seed must be an integer or None"),
+    ("provenance-parameters", lambda: pc.provenance(parameters=3), T, "parameters must be a mapping"),
     # --- the public checks (earned verdicts)
     ("check_identity-float", lambda: pc.check_identity(sp.Symbol("x") * 0.5, sp.Symbol("x") / 2), V,
      "lhs contains a floating-point number"),
@@ -486,7 +502,7 @@ def test_table_size_and_coverage():
 
 
 #: Public callables that are result containers or errors (built by the library, not the user).
-_NOT_CALLED = {"LSAWeights", "Tokens", "RegressionPrompt", "PopulationDerivatives", "ReducedFlow",
+_NOT_CALLED = {"CausalModel", "LatticeCount", "LSAWeights", "Tokens", "RegressionPrompt", "PopulationDerivatives", "ReducedFlow",
                "FullPopulationGradient", "FlowResult", "PopulationCoefficients", "SimulationResult", "AdamResult",
                "GDResult", "UnknownClaimError", "SIMULATIONS", "CONVENTIONS", "ZHENG_LAWS"}
 

@@ -173,6 +173,18 @@ def count_lattice_points(equations, variables, ranges, t_min: int = 2) -> Lattic
     >>> c.at(2), c.at(3), c.scope
     (2, 0, 'closed form for t >= 3, explicit values at t = 2..2')
     """
+    for argument, value in (("equations", equations), ("variables", variables)):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{argument} must be a list (got {type(value).__name__}): "
+                            + ("the equations, each an Expr = 0" if argument == "equations" else
+                               "the index Symbols"))
+    if not all(isinstance(v, sp.Symbol) for v in variables):
+        raise TypeError(f"variables must be SymPy Symbols (got {list(variables)!r})")
+    if not isinstance(ranges, dict) or any(v not in ranges for v in variables):
+        missing = [str(v) for v in variables if not isinstance(ranges, dict) or v not in ranges]
+        raise ValueError(f"ranges must give (low, high) for every variable (missing {', '.join(missing)})")
+    if isinstance(t_min, bool) or not isinstance(t_min, int):
+        raise TypeError(f"t_min must be an integer (got {t_min!r}): the least t for which the count is proved")
     variables = list(variables)
     eqs = [sp.expand(sp.sympify(e)) for e in equations]
     eqs = [e for e in eqs if e != 0]
