@@ -55,6 +55,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
     p.add_argument("--force", action="store_true",
                    help="with --at: run even when the estimated time or memory is over the budget")
+    p.add_argument("-v", "--scope", action="store_true",
+                   help="list every check under its claim with the scope it earned (what was proved, for which sizes)")
     p.add_argument("--no-cache", action="store_true",
                    help="do not read or write the on-disk cache of derivations (same as MESACHECK_NO_CACHE=1)")
 
@@ -298,7 +300,7 @@ def _print_verdicts(args, claims, verdicts, wall: float) -> None:
     else:
         from .reports import verdict_table
 
-        print(verdict_table(verdicts, wall_seconds=wall))
+        print(verdict_table(verdicts, wall_seconds=wall, scopes=getattr(args, "scope", False)))
 
 
 def _cores() -> int:

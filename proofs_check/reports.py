@@ -9,8 +9,11 @@ from .verdicts import Status, Verdict
 _MARK = {Status.VERIFIED: "VERIFIED", Status.REFUTED: "REFUTED", Status.INCONCLUSIVE: "INCONCLUSIVE"}
 
 
-def verdict_table(verdicts: Iterable[Verdict], wall_seconds: float | None = None) -> str:
-    """A plain-text table: id, verdict, method, seconds; reasons and counterexamples below."""
+def verdict_table(verdicts: Iterable[Verdict], wall_seconds: float | None = None, scopes: bool = False) -> str:
+    """A plain-text table: id, verdict, method, seconds; reasons and counterexamples below.
+
+    With ``scopes``, each claim is followed by its checks and what each proved for which sizes.
+    """
     verdicts = list(verdicts)
     rows = [("claim", "verdict", "method", "seconds")]
     rows += [(v.claim_id, _MARK[v.status], v.method or "-", f"{v.seconds:.2f}") for v in verdicts]
@@ -18,6 +21,13 @@ def verdict_table(verdicts: Iterable[Verdict], wall_seconds: float | None = None
     lines = ["  ".join(cell.ljust(widths[i]) if i < 3 else cell.rjust(widths[i]) for i, cell in enumerate(r))
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if scopes:
+        detailed = lines[:2]
+        for line, v in zip(lines[2:], verdicts):
+            detailed.append(line)
+            for c in v.checks:
+                detailed.append(f"    - {c.name} [{c.status.value}]: {c.scope or c.reason or ''}")
+        lines = detailed
     notes = []
     for v in verdicts:
         if v.status is Status.REFUTED:
