@@ -159,7 +159,7 @@ def test_zheng_claim_at_user_sizes(capsys):
 
 
 def test_verify_scope_lists_every_check_with_what_it_proved():
-    proc = _run("verify", "oswald2022.O2", "--scope")
+    proc = run("verify", "oswald2022.O2", "--scope")
     assert proc.returncode == 0, proc.stderr
     assert "- K layers, by induction [VERIFIED]: symbolic-induction: every K, N, N_x, N_y" in proc.stdout
     assert "symbolic-at-sizes: at (K, Nx, Ny, N) in" in proc.stdout
