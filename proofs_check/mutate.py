@@ -313,9 +313,11 @@ def _sparse_scale(original):
 
 
 def _drop_s_moment(original):
+    """Condition (S) without its first moment (and that moment's conjugate, the same condition)."""
     def mutated(*args, **kwargs):
         types = sorted(original(*args, **kwargs))
-        return set(types[1:])
+        dropped = {types[0], tuple(sorted((b, a) for a, b in types[0]))}
+        return set(types) - dropped
     return mutated
 
 
@@ -493,7 +495,7 @@ def model_mutants(full: bool = True) -> list[ModelMutant]:
                     (_T(f"{Z}.C5", "sparse law"),), quick=True),
         ModelMutant(f"{Z}.mutant.flow-sign", "the reduced flow's sign flipped (d/dtau = +grad)",
                     _wrap("theory.dynamics", "reduced_flow", _flipped_flow),
-                    (_T(f"{Z}.C4", "monotone convergence"), _T(f"{Z}.C3", "derived entrywise ODE", d=2, T=4)),
+                    (_T(f"{Z}.C3", "derived entrywise ODE", d=2, T=4), _T(f"{Z}.C4", "monotone convergence")),
                     quick=True),
         ModelMutant(f"{Z}.mutant.rho-t", "normaliser rho_t = t instead of t - 1 in causal_prediction",
                     _wrap("theory.causal_attention", "causal_prediction", _rho_t),

@@ -46,13 +46,29 @@ def one_step_residuals(prompt, construction=None, query_with_W0: bool = True) ->
 
     weights = (construction or _default_gd)(prompt)
     out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens(include_W0_in_query=query_with_W0))
-    delta_W = -prompt.eta * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    delta_W = stated_step(prompt.eta) * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
     return {
         "context x": out.X - prompt.X,
         "context y": out.Y - (prompt.Y - delta_W * prompt.X),
         "query x": out.x_query - prompt.x_query,
         "prediction": prediction(out) - (prompt.W0 + delta_W) * prompt.x_query,
     }
+
+
+def _o1_stated():
+    """O1 as stated: the step DeltaW = -eta grad L(W_0), as the coefficient -eta of the gradient."""
+    import sympy as sp
+
+    return -sp.Symbol("eta")
+
+
+def stated_step(eta):
+    """The coefficient of grad L(W_0) in O1's stated step DeltaW, at this eta (``-eta`` as stated)."""
+    import sympy as sp
+
+    from ..registry import stated
+
+    return sp.sympify(stated("oswald2022.O1")).subs(sp.Symbol("eta"), eta)
 
 
 def check_o1_all_dimensions(construction=None, query_with_W0: bool = True):
@@ -101,6 +117,7 @@ def _o1_statement():
 
 register(Claim(
     id="oswald2022.O1",
+    stated=_o1_stated,
     title="One LSA layer with the constructed weights is one GD step on the in-context loss",
     source=f"{PAPER}, Proposition 1",
     hypotheses=["W_K = W_Q = [[I_x, 0], [0, 0]]", "W_V = [[0, 0], [W_0, -I_y]]", "P = (eta/N) I",
