@@ -7,11 +7,30 @@ Public surface::
     get(claim_id)         -> Claim
     all_claims()          -> list[Claim]
     Claim, Check, Verdict, CheckResult, Status, Method, register
+
+Public checks (each returns a CheckResult whose label is earned from its evidence)::
+
+    check_identity(lhs, rhs, *, symbols=None, sizes=None, strategies=None)
+    check_nonzero(expr, ...), check_inequality(expr, ">"), check_close(actual, expected, *, rtol, atol)
+    combine(name, results), check_induction(name, base, step), counting_evidence(name, patterns, brute)
 """
 from __future__ import annotations
 
 from .registry import Check, Claim, UnknownClaimError, all_claims, get, register, select
-from .verdicts import CheckResult, Method, Status, Verdict
+from .verdicts import CheckResult, Evidence, Method, Status, Verdict, combine
+
+
+def __getattr__(name):
+    # The public checks import SymPy: loaded on first use so that ``mesacheck list`` stays fast.
+    if name in _CHECKS:
+        from . import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module 'proofs_check' has no attribute {name!r}")
+
+
+_CHECKS = ("check_identity", "check_nonzero", "check_inequality", "check_close", "check_float_less", "check_induction",
+           "counting_evidence")
 
 
 def verify(claim_id: str, include_slow: bool = False) -> Verdict:
@@ -31,4 +50,4 @@ def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
 
 
 __all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
-           "CheckResult", "Status", "Method", "UnknownClaimError"]
+           "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", *_CHECKS]

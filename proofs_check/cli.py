@@ -47,6 +47,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=_positive_int, default=None, help="examples per property (with --property)")
     p.add_argument("--seed", type=int, default=None, help="seed for property checks")
     p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
 
     p = sub.add_parser("show", help="statement, hypotheses, source and checks of one claim")
     p.add_argument("claim_id", metavar="ID")
@@ -71,14 +73,18 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-only", action="store_true", help="no statement mutants")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="mutants run in N processes at once (default: one per core, up to 4)")
-    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
-                   help="time bound per mutant (default 240); past it the mutant survives as 'timed out'")
+    p.add_argument("--mutant-timeout", type=_positive_float, default=None, metavar="S",
+                   help="time bound per mutant in seconds (default 240); past it the mutant survives, 'timed out'")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
     p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
 
     p = sub.add_parser("report", help="write Markdown, JSON and LaTeX reports of verified claims")
     p.add_argument("patterns", nargs="*", metavar="ID|PREFIX")
     p.add_argument("--out", default="mesacheck-report", metavar="DIR")
     p.add_argument("--slow", action="store_true")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none)")
     return parser
 
 
@@ -99,6 +105,18 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {text!r})") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {text})")
+    return value
+
+
+def _timeout_seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (got {text!r})") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (got {text!r}); 0 means no bound")
     return value
 
 
@@ -358,7 +376,8 @@ def cmd_mutate(args) -> int:
     jobs = args.jobs or min(os.cpu_count() or 1, 4)
     progress = _Progress(not args.no_progress and not args.json)
     start = time.perf_counter()
-    results = run_mutants(mutants, jobs=jobs, timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress)
+    results = run_mutants(mutants, jobs=jobs, timeout=args.mutant_timeout or DEFAULT_TIMEOUT,
+                          progress=progress)
     wall = time.perf_counter() - start
     if args.json:
         print(json.dumps({"mutants": [r.to_dict() for r in results], "no_closed_form": list(no_form),
@@ -380,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
+        if getattr(args, "timeout", None) is not None:
+            import os
+
+            os.environ["MESACHECK_TIMEOUT"] = repr(args.timeout)    # inherited by worker processes
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"mesacheck: error: {exc}", file=sys.stderr)

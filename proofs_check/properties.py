@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .verdicts import CheckResult, Method, Status, Verdict, inconclusive, refuted, verified
+from .verdicts import (CheckResult, CheckTimeout, Method, Status, Verdict, _evidence, _verified, inconclusive,
+                       refuted, verified)
 
 __all__ = ["Property", "Undecided", "PROPERTIES", "register_property", "select_properties", "run_property",
            "run_properties", "identity_property", "reproduce_command"]
@@ -214,7 +215,7 @@ def _run_forall(prop: Property, examples: int, seed: int, command: str) -> Check
     try:
         wrapped()
     except BaseException as exc:  # noqa: BLE001 - classified below
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, (KeyboardInterrupt, CheckTimeout)):
             raise
         reason = _classify_hypothesis_error(exc)
         if reason is not None:
@@ -223,10 +224,11 @@ def _run_forall(prop: Property, examples: int, seed: int, command: str) -> Check
     elapsed = time.perf_counter() - start
     n = state["calls"]
     rate = n / elapsed if elapsed > 0 else float("inf")
-    return verified(prop.name, METHOD,
-                    f"{prop.title}: held on {state['pinned']} pinned and {n} generated examples "
-                    f"({rate:.1f} examples/s, seed {seed})",
-                    examples=n, examples_per_second=round(rate, 2), seed=seed)
+    ev = _evidence(METHOD, f"held on {state['pinned']} pinned and {n} generated examples (seed {seed})")
+    return _verified(prop.name, METHOD,
+                     f"{prop.title}: held on {state['pinned']} pinned and {n} generated examples "
+                     f"({rate:.1f} examples/s, seed {seed})", [ev],
+                     examples=n, examples_per_second=round(rate, 2), seed=seed)
 
 
 def _apply_forall(prop: Property, example, command: str, what: str) -> CheckResult | None:
@@ -278,9 +280,10 @@ def _run_exists(prop: Property, examples: int, seed: int, command: str) -> Check
     elapsed = time.perf_counter() - start
     n = state["calls"]
     rate = n / elapsed if elapsed > 0 else float("inf")
-    return verified(prop.name, METHOD,
+    ev = _evidence(METHOD, f"a witness found and shrunk in {n} evaluations (seed {seed}): {describe(witness)}")
+    return _verified(prop.name, METHOD,
                     f"{prop.title}: Hypothesis found and shrank a witness in {n} evaluations "
-                    f"({rate:.1f} examples/s, seed {seed})",
+                    f"({rate:.1f} examples/s, seed {seed})", [ev],
                     witness=json.dumps(describe(witness)), examples=n, examples_per_second=round(rate, 2),
                     seed=seed)
 
@@ -296,6 +299,8 @@ def identity_property(lhs, rhs, strategies: dict, examples: int = 50, seed: int 
     chosen, so nothing was checked for it.
     """
     import sympy as sp
+
+    from .zero import number_is_zero
 
     def residual_of(values):
         diff = sp.sympify(lhs) - sp.sympify(rhs)
@@ -322,7 +327,10 @@ def identity_property(lhs, rhs, strategies: dict, examples: int = 50, seed: int 
                 raise Undecided(f"the residual is not finite at {values} ({value})")
             if value.free_symbols:
                 raise Undecided(f"the residual still has free symbols {sorted(map(str, value.free_symbols))}")
-            if value != 0:
+            zero = number_is_zero(value)
+            if zero is None:
+                raise Undecided(f"the residual {value} at {values} could not be decided exactly")
+            if zero is False:
                 raise AssertionError(f"lhs - rhs = {value} at {values}")
 
     prop = Property(name, "user", f"{lhs} == {rhs}", lambda: strategy, body, examples=examples)

@@ -79,7 +79,11 @@ def _to_result(value, include_slow: bool = False):
 
     if isinstance(value, Claim):
         return value.verify(include_slow=include_slow)
-    if isinstance(value, (Verdict, CheckResult)):
+    if isinstance(value, CheckResult):
+        from .verdicts import earned
+
+        return earned(value)
+    if isinstance(value, Verdict):
         return value
     return inconclusive("mesacheck_claim", Method.PROPERTY_BASED,
                         f"the test returned {type(value).__name__}, not a Claim, Verdict or CheckResult")
@@ -216,25 +220,10 @@ class Mesacheck:
         ``symbols`` declares the variables of the identity: a free symbol outside it (or outside
         ``strategies``) makes the result INCONCLUSIVE, since its value was never considered.
         """
-        import sympy as sp
+        from .checks import check_identity
 
-        from .verdicts import Method, inconclusive
-
-        lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
-        free = (lhs.free_symbols | rhs.free_symbols)
-        declared = set(symbols) if symbols is not None else None
-        if declared is not None and free - declared:
-            extra = ", ".join(sorted(map(str, free - declared)))
-            return inconclusive(name, Method.SYMBOLIC_AT_SIZES,
-                                f"free symbols not declared in symbols=: {extra} (declare them or substitute them)")
-        if strategies is not None:
-            from .properties import identity_property
-
-            return identity_property(lhs, rhs, strategies, examples=examples, seed=seed, name=name)
-        from .zero import check_equal
-
-        return check_equal(name, lhs, rhs, Method.SYMBOLIC_AT_SIZES,
-                           "exact symbolic identity (canonical rational form, exact witness if non-zero)")
+        return check_identity(lhs, rhs, symbols=symbols, strategies=strategies, examples=examples, seed=seed,
+                              name=name)
 
     def assert_identity(self, lhs, rhs, symbols=None, strategies=None, examples: int = 50, seed: int | None = 0,
                         name: str = "identity"):

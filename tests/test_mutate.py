@@ -183,7 +183,8 @@ def test_a_mutant_whose_target_is_gone_is_reported_not_killed():
 BAD_INPUT = [
     ("unknown id", ["mutate", "zheng2024.C99"], "unknown claim or mutant 'zheng2024.C99'"),
     ("zero jobs", ["mutate", "-j", "0"], "positive integer"),
-    ("bad timeout", ["mutate", "--timeout", "-3"], "positive number of seconds"),
+    ("bad mutant timeout", ["mutate", "--mutant-timeout", "-3"], "positive number of seconds"),
+    ("bad check timeout", ["mutate", "--timeout", "x"], "number of seconds"),
     ("bad option", ["mutate", "--frobnicate"], "unrecognized arguments"),
 ]
 

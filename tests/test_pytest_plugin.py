@@ -9,6 +9,7 @@ pytest_plugins = ["pytester"]
 
 CONFTEST = '''
 from proofs_check.registry import Check, Claim, _REGISTRY, register
+from proofs_check.checks import check_close
 from proofs_check.verdicts import Method, inconclusive, refuted, verified
 
 M = Method.EXACT_RANDOM_INSTANCES
@@ -19,12 +20,12 @@ def _claim(cid, result):
         register(Claim(cid, cid + " title", "test", checks=[Check("c", M, lambda: result)]))
 
 
-_claim("demo.verified", verified("c", M, "it holds"))
+_claim("demo.verified", check_close(1.0, 1.0, rtol=1e-12, name="c"))
 _claim("demo.refuted", refuted("c", M, "it fails", {"x": "3", "residual": "7/2"}))
 _claim("demo.inconclusive", inconclusive("c", M, "no exact reduction reached 0"))
 if "demo.slowonly" not in _REGISTRY:
     register(Claim("demo.slowonly", "only slow checks", "test",
-                   checks=[Check("slow", M, lambda: verified("slow", M, "ran"), slow=True)]))
+                   checks=[Check("slow", M, lambda: check_close(2.0, 2.0, rtol=1e-12, name="slow"), slow=True)]))
 '''
 
 USER_TESTS = '''
@@ -65,7 +66,13 @@ def test_property_counterexample(mesacheck):
 
 @pytest.mark.mesacheck_claim
 def test_claim_verified():
-    return Claim("mine.ok", "ok", "me", checks=[Check("c", M, lambda: verified("c", M, "fine"))])
+    from proofs_check.checks import check_identity
+    return Claim("mine.ok", "ok", "me", checks=[Check("c", M, lambda: check_identity(x * (x + 1), x ** 2 + x))])
+
+
+@pytest.mark.mesacheck_claim
+def test_claim_forged():
+    return Claim("mine.forged", "forged", "me", checks=[Check("c", M, lambda: verified("c", M, "fine"))])
 
 
 @pytest.mark.mesacheck_claim
@@ -133,14 +140,14 @@ def test_marker_and_fixture_outcomes(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed") == 3, result.stdout.str()  # two identities and one verified claim
-    assert outcomes.get("failed") == 7
+    assert outcomes.get("failed") == 8
     out = result.stdout.str()
     for name in ("test_identity_holds", "test_identity_property_based", "test_claim_verified"):
         assert f"PASSED test_user.py::{name}" in out
     for name, status in [("test_identity_refuted", "REFUTED"), ("test_identity_undeclared_symbol", "INCO"),
                          ("test_property_counterexample", "REFUTED"), ("test_claim_refuted", "REFUTED"),
                          ("test_result_inconclusive", "INCONCLUSIVE"), ("test_claim_raises", "INCONCLUSIVE"),
-                         ("test_returns_nothing", "INCONCLUSIVE")]:
+                         ("test_returns_nothing", "INCONCLUSIVE"), ("test_claim_forged", "INCONCLUSIVE")]:
         assert f"FAILED test_user.py::{name} - Failed: mesacheck {status}" in out, name
     assert '"example": 7' in out  # the shrunk counterexample of the property (7 * 7 == 49)
     assert "free symbols not declared in symbols=: y" in out

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
@@ -130,7 +132,12 @@ def _scalar(name: str, value):
     if not isinstance(value, sp.Expr) or getattr(value, "is_Matrix", False):
         raise ValueError(f"{name} must be a number or a SymPy scalar expression (got {value!r})")
     if value.has(sp.Float):
-        value = sp.nsimplify(value, rational=True)  # exactness first: no floats in symbolic code
+        # Exactness first, and never a silent rounding: a float becomes its exact binary value
+        # (0.1 -> 3602879701896397/36028797018963968), not the "nearby" rational 1/10.
+        exact = value.xreplace({f: sp.Rational(f) for f in value.atoms(sp.Float)})
+        warnings.warn(f"{name} = {value} is a float: converted exactly to {exact}; pass sympy.Rational "
+                      f"(e.g. sympy.Rational(1, 10)) for the decimal value", stacklevel=3)
+        value = exact
     return value
 
 

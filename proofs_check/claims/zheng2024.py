@@ -191,37 +191,26 @@ def stated_gaussian_moments(sigma):
     return tuple(_substitute(stated("zheng2024.C6"), {_stated_symbols()[2]: sigma}))
 
 
-def _check_nonzero(name, expr, method, detail, **expressions):
+def _check_nonzero(name, expr, method, detail, sizes=None, **expressions):
     """VERIFIED iff ``expr`` is provably non-zero (an exact witness); the dual of check_zero."""
-    from ..zero import zero_test
+    from ..checks import check_nonzero
+    from ..verdicts import combine
 
-    result = zero_test(expr)
-    if result.is_zero is False:
-        witness = {str(k): str(v) for k, v in result.witness.items()}
-        return verified(name, method, f"{detail}; non-zero, e.g. {result.value} at {witness}",
-                        witness=expr, **expressions)
-    if result.is_zero is True:
-        return refuted(name, method, f"{detail}; the expression is identically 0",
-                       {"expression": str(expr), "residual": "0"}, **expressions)
-    return inconclusive(name, method, result.reason, detail=detail, **expressions)
+    result = check_nonzero(expr, sizes=sizes, name=name)
+    result.declared = method if method.rank > result.declared.rank else result.declared
+    result.detail = f"{detail}; {result.detail}" if result.detail else detail
+    result.expressions.update(expressions)
+    return result
 
 
 def _combine(name, method, results, detail, **extra):
-    """One CheckResult from several sub-results (first refutation / undecided wins)."""
-    from ..verdicts import Status
+    """One CheckResult from several sub-results (engine's combine; the label is the weakest earned)."""
+    from ..verdicts import combine
 
-    for r in results:
-        if r.status is Status.REFUTED:
-            return refuted(name, method, f"{detail}; failed at {r.name}: {r.detail}", r.counterexample,
-                           **r.expressions)
-    for r in results:
-        if r.status is Status.INCONCLUSIVE:
-            return inconclusive(name, method, f"{r.name}: {r.reason}", detail=detail)
-    expressions = {}
-    for r in results:
-        expressions.update(r.expressions)
-    expressions.update(extra)
-    return verified(name, method, detail, **expressions)
+    result = combine(name, results, detail, **extra)
+    if method.rank > result.declared.rank:
+        result.declared = method
+    return result
 
 
 # ----------------------------------------------------------------------------- C1
@@ -258,10 +247,14 @@ def check_c1_all(blocks=None):
     if not all(survivors.values()):
         return inconclusive("phase patterns", Method.SYMBOLIC_ALL_DIMENSIONS,
                             f"control failed: no surviving pattern for the moving blocks {survivors}")
-    return verified("no zero-phase pattern in the off-block gradients", Method.SYMBOLIC_ALL_DIMENSIONS,
-                    f"{n_patterns} (term, label-partition) pairs over {', '.join(blocks)}: every zero-phase count is "
-                    f"0 for all t >= 2; partitions do not depend on d and the W-average uses no property of the law; "
-                    f"control: surviving patterns in the moving blocks {survivors}")
+    from ..checks import counting_evidence
+
+    patterns = [pc for b in blocks for pc in block_phase_counts(b)]
+    return counting_evidence(
+        "no zero-phase pattern in the off-block gradients", patterns, [check_c1_factor_lists(), check_c1()],
+        f"{n_patterns} (term, label-partition) pairs over {', '.join(blocks)}: every zero-phase count is "
+        f"0 for all t >= 2; partitions do not depend on d and the W-average uses no property of the law; "
+        f"control: surviving patterns in the moving blocks {survivors}")
 
 
 def check_c1_factor_lists(sizes=((1, 2), (2, 2), (2, 3), (3, 3))):
@@ -372,11 +365,15 @@ def check_c2_off_diagonal_all(s_types=None):
                        f"a moment outside the allowed list survives: exponents {key} ({block}, {term} term)",
                        {"moment exponents (a_c, b_c)": str(key), "pattern": str(partition), "residual": str(count)})
     unused = sorted(allowed - set(found))
-    return verified("surviving moments are (S) moments", Method.SYMBOLIC_ALL_DIMENSIONS,
-                    f"off-diagonal (p != q) entries of grad W^PV_11, W^KQ_21 at aI, bI: the moments that survive "
-                    f"the phase average, for every d and T, have exponent types {sorted(found)}; all are among "
-                    f"(S) and their conjugates, so they vanish under (S) for every law"
-                    + (f"; listed but never needed: {unused}" if unused else ""))
+    from ..checks import counting_evidence
+
+    return counting_evidence(
+        "surviving moments are (S) moments", [h for hits in found.values() for h in hits],
+        [check_c1_factor_lists(), check_c2(laws=("moment-table",), sizes=((2, 4), (3, 4)))],
+        f"off-diagonal (p != q) entries of grad W^PV_11, W^KQ_21 at aI, bI: the moments that survive "
+        f"the phase average, for every d and T, have exponent types {sorted(found)}; all are among "
+        f"(S) and their conjugates, so they vanish under (S) for every law"
+        + (f"; listed but never needed: {unused}" if unused else ""))
 
 
 def _c2_statement():
@@ -677,6 +674,7 @@ def check_c4_special_laws():
 def check_c4_convergence(sizes=SIZES):
     """For a0 b0 > 0: du/dtau has the sign of u* - u whenever (a,b) != 0, so u -> u* monotonically."""
     import sympy as sp
+    from ..checks import check_inequality
     from theory.dynamics import a_sym, b_sym, limit_of_product, product_flow, reduced_flow
 
     results = []
@@ -690,10 +688,11 @@ def check_c4_convergence(sizes=SIZES):
         if ratio.free_symbols & {a_sym, b_sym}:
             results.append(refuted(name, Method.SYMBOLIC_AT_SIZES, "du/dtau is not (a^2+b^2)(u*-u) times a constant",
                                    {"d": d, "T": T, "residual": str(ratio)}))
-        elif ratio.is_positive:
-            results.append(verified(name, Method.SYMBOLIC_AT_SIZES, f"du/dtau = {ratio} (a^2+b^2)(u* - u)"))
-        else:
-            results.append(inconclusive(name, Method.SYMBOLIC_AT_SIZES, f"positivity of {ratio} not decided"))
+            continue
+        # The flow's direction: a positive factor makes u* attracting (u moves towards it from both
+        # sides); a negative one makes it repelling, and the claimed convergence is refuted.
+        results.append(check_inequality(ratio, ">", sizes={"d": d, "T": T}, name=f"{name}: du/dtau = {ratio} (a^2+b^2)(u* - u), "
+                                        "attracting iff the factor is > 0"))
     return _combine("du/dtau = Gamma (a^2+b^2)(u* - u), Gamma > 0", Method.SYMBOLIC_AT_SIZES, results,
                     "u moves monotonically towards u* and cannot cross it; a^2+b^2 >= 2u > 0 keeps the rate "
                     "bounded below, so ab -> u* from any a0 b0 > 0")
@@ -944,6 +943,7 @@ def _family_point(d, alpha, beta, gamma, delta):
 def check_c7_not_critical_and_lower(sizes=((2, 4), (3, 4))):
     """At a masked limit point (a, b) = (1, u*) the full gradient is non-zero; a descent step lowers the loss."""
     import sympy as sp
+    from ..checks import check_inequality, check_nonzero
     from theory.dynamics import limit_of_product, reduced_flow
     from theory.zheng_population import population_derivatives
 
@@ -953,24 +953,28 @@ def check_c7_not_critical_and_lower(sizes=((2, 4), (3, 4))):
         ustar = limit_of_product(reduced_flow(d, T, law, masked=True, deriv=derivatives_ab("full-one", d, T)))
         W_PV, W_KQ = _family_point(d, 1, 0, ustar, 0)
         at = population_derivatives(d, T, W_PV, W_KQ, law)
-        grad_norm2 = sum(sp.Abs(g) ** 2 for g in list(at.grad_PV) + list(at.grad_KQ))
-        grad_norm2 = sp.nsimplify(sp.expand(grad_norm2))
-        if grad_norm2 == 0:
-            return refuted("not critical", Method.SYMBOLIC_AT_SIZES, f"gradient vanishes at d={d}, T={T}",
-                           {"d": d, "T": T, "u*": str(ustar), "residual": "0"})
+        grad_norm2 = sp.expand(sum(g * sp.conjugate(g) for g in list(at.grad_PV) + list(at.grad_KQ)))
+        size = {"d": d, "T": T}
+        nonzero = check_nonzero(grad_norm2, sizes=size, name=f"d={d} T={T}: |grad L|^2 at the masked limit")
+        results.append(nonzero)
+        if nonzero.status.value != "VERIFIED":
+            continue
         lower = None
         for k in range(1, 12):
             eps = sp.Rational(1, 2 ** k)
             stepped = population_derivatives(d, T, W_PV - eps * at.grad_PV, W_KQ - eps * at.grad_KQ, law,
                                               gradient=False).loss
-            if sp.nsimplify(stepped - at.loss) < 0:
-                lower = (eps, stepped)
+            decided = check_inequality(sp.expand(at.loss - stepped), ">", sizes=size,
+                                       name=f"d={d} T={T}: loss drops after the exact step 1/2^{k}")
+            if decided.status.value == "VERIFIED":
+                lower = decided
                 break
         if lower is None:
-            return inconclusive("lower loss", Method.SYMBOLIC_AT_SIZES, f"no descent step found at d={d}, T={T}")
-        results.append(verified(f"d={d} T={T}", Method.SYMBOLIC_AT_SIZES,
-                                f"|grad|^2 = {grad_norm2} > 0; loss {at.loss} -> {lower[1]} after step {lower[0]}",
-                                masked_limit_loss=at.loss, lower_loss=lower[1]))
+            results.append(inconclusive("lower loss", Method.SYMBOLIC_AT_SIZES,
+                                        f"no descent step found at d={d}, T={T}"))
+            continue
+        lower.expressions.update(masked_limit_loss=at.loss)
+        results.append(lower)
     return _combine("masked limit is not critical for the full loss; a point of strictly lower loss",
                     Method.SYMBOLIC_AT_SIZES, results,
                     "exact gradient of the full loss at (a, b) = (1, u*) on the masked limit curve, and the exact "
@@ -1026,24 +1030,24 @@ def check_c7_unmasked_numeric(d=3, T=6, starts=((0.5, 1.5), (2.0, 2.0)), tol=1e-
     from theory.dynamics import a_sym, b_sym
 
     masked_loss = masked.loss.subs({a_sym: 1, b_sym: ustar})         # the loss is a function of ab only
-    lines = []
+    from ..checks import check_close, check_float_less
+
+    results = []
     for a0, b0 in starts:
         sol = solve_ivp(lambda t, y: f(y), (0.0, 5000.0), [a0, 0.0, b0, 0.0], method="LSODA", rtol=1e-10,
                         atol=1e-12)
         end = sol.y[:, -1]
-        residual = float(np.linalg.norm(f(end)))
-        final = float(loss(end))
-        if sol.status != 0 or residual > tol:
+        if sol.status != 0:
             return inconclusive("unmasked flow", Method.NUMERIC_TOLERANCE,
-                                f"not converged from ({a0}, {b0}): status {sol.status}, |grad| = {residual:.2e}")
-        if not final < float(masked_loss) - tol:
-            return refuted("unmasked flow", Method.NUMERIC_TOLERANCE,
-                           f"unmasked limit loss {final} is not below the masked {float(masked_loss)}",
-                           {"start": f"({a0}, {b0})", "residual": str(final - float(masked_loss))})
-        lines.append(f"from ({a0}, {b0}): (alpha, beta, gamma, delta) -> {np.round(end, 6).tolist()}, "
-                     f"loss {final:.6f}, |grad| {residual:.1e}")
-    return verified("unmasked flow reaches a strictly lower loss", Method.NUMERIC_TOLERANCE,
-                    f"d={d}, T={T}; masked limit loss {masked_loss} = {float(masked_loss):.6f}; " + "; ".join(lines),
+                                f"the integration from ({a0}, {b0}) failed: status {sol.status}, {sol.message}")
+        results.append(check_close(np.asarray(f(end)), np.zeros(4), rtol=0.0, atol=tol,
+                                   name=f"from ({a0}, {b0}): converged (|grad| at the end)",
+                                   what="a critical point of the 4-parameter family's loss"))
+        results.append(check_float_less(float(loss(end)), float(masked_loss), margin=tol,
+                                        name=f"from ({a0}, {b0}): limit loss below the masked limit's",
+                                        what=f"end point {np.round(end, 6).tolist()}"))
+    return _combine("unmasked flow reaches a strictly lower loss", Method.NUMERIC_TOLERANCE, results,
+                    f"d={d}, T={T}; masked limit loss {masked_loss} = {float(masked_loss):.6f}",
                     masked_limit_loss=masked_loss)
 
 
@@ -1152,22 +1156,27 @@ register(Claim(
 ))
 
 
-def check_a4():
+def check_a4(nu=5):
+    """The Student-t(nu) density's sixth-moment integrand does not decay (E|z|^6 = oo), while the
+    second and fourth moments are finite integrals equal to the law's moments."""
     import sympy as sp
+    from ..checks import check_identity, check_inequality
     from theory.moments import StudentTLaw
 
-    law = StudentTLaw(2, 5)
-    finite = [law.moment_of_abs({0: 1}), law.moment_of_abs({0: 2})]
-    try:
-        law.kappas()
-    except ValueError as exc:
-        if "coefficients do not exist" in str(exc):
-            return verified("Student-t, nu = 5", Method.SYMBOLIC_AT_SIZES,
-                            f"kappa_0 = {finite[0]}, kappa_1 = {finite[1]} finite; kappa_2 infinite: {exc}",
-                            kappa0=finite[0], kappa1=finite[1])
-        return refuted("message", Method.SYMBOLIC_AT_SIZES, "wrong error", {"message": str(exc), "residual": "-"})
-    return refuted("infinite sixth moment", Method.SYMBOLIC_AT_SIZES, "kappas() did not fail",
-                   {"law": "Student-t nu=5", "residual": str(sp.oo)})
+    nu = sp.Integer(nu)
+    x = sp.Symbol("x", positive=True)
+    density = sp.gamma((nu + 1) / 2) / (sp.sqrt(nu * sp.pi) * sp.gamma(nu / 2)) * (1 + x ** 2 / nu) ** (-(nu + 1) / 2)
+    tail = sp.limit(x ** 6 * density, x, sp.oo)
+    law = StudentTLaw(2, nu)
+    results = [check_inequality(tail, ">", name=f"x^6 f(x) -> {tail} > 0 as x -> oo: E|z|^6 diverges, so "
+                                "kappa_2 and Gamma do not exist")]
+    for m in (1, 2):
+        moment = 2 * sp.integrate(x ** (2 * m) * density, (x, 0, sp.oo))
+        results.append(check_identity(moment, law.moment_of_abs({0: m}), name=f"E|z|^{2 * m} = its integral "
+                                      "(finite)"))
+    return _combine("Student-t(5): kappa_0, kappa_1 finite, the sixth moment infinite", Method.SYMBOLIC_EXACT,
+                    results, f"density of Student-t({nu}); the tail limit decides the divergence exactly",
+                    sixth_moment_tail=tail)
 
 
 register(Claim(
@@ -1175,7 +1184,7 @@ register(Claim(
     title="Finite sixth moments matter: for Student-t(5) data the flow's coefficients do not exist",
     source=f"{SOURCE}, Assumption 4.1 (moments); spec C2",
     hypotheses=["z_j iid Student-t with 5 degrees of freedom"],
-    checks=[Check("kappa_2 infinite, kappa_0, kappa_1 finite", Method.SYMBOLIC_AT_SIZES, check_a4)],
+    checks=[Check("kappa_2 infinite, kappa_0, kappa_1 finite", Method.SYMBOLIC_EXACT, check_a4)],
     description="Gamma contains kappa_2 = E|z|^6, infinite for nu <= 6; the theory refuses with a clear error.",
 ))
 
