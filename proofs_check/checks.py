@@ -196,6 +196,7 @@ def check_inequality(expr, relation: str = ">", *, symbols=None, sizes=None, nam
     if missing:
         return inconclusive(name, _UNCAPPED, f"free symbols not declared in symbols=: {missing}")
     key, holds = _RELATIONS[relation]
+    expr = _positive_harmonics(expr)
     if not expr.free_symbols:
         zero = number_is_zero(expr)
         if zero is True:
@@ -212,7 +213,7 @@ def check_inequality(expr, relation: str = ">", *, symbols=None, sizes=None, nam
                            f"the number {expr} {relation} 0, decided exactly", (), _points(sizes))
             return _verified(name, _UNCAPPED, f"{expr} {relation} 0", [ev])
         return refuted(name, _UNCAPPED, f"{expr} is not {relation} 0", {"value": str(expr), "residual": str(expr)})
-    answer = getattr(expr, "is_" + key)
+    answer = _sign_by_assumptions(expr, key)
     if answer is True:
         ev = _evidence(Method.SYMBOLIC_AT_SIZES if sizes else Method.SYMBOLIC_EXACT,
                        f"{relation} 0 for every value allowed by the symbols' assumptions",
@@ -231,6 +232,36 @@ def check_inequality(expr, relation: str = ">", *, symbols=None, sizes=None, nam
             return refuted(name, _UNCAPPED, f"{relation} 0 fails at an exact point", cex)
     return inconclusive(name, _UNCAPPED, f"the sign of {expr} is not decided by the assumptions of its symbols "
                         "and no violating point was found")
+
+
+def _sign_by_assumptions(expr, key: str):
+    """``expr.is_positive`` (or ``is_nonnegative``) on a few exact rewritings: as given, expanded,
+    factored, and as numerator over denominator (each expanded). True only if one of them is decided."""
+    candidates = [expr, sp.expand(expr)]
+    try:
+        candidates.append(sp.factor(expr))
+        num, den = sp.fraction(sp.cancel(sp.together(expr)))
+        num, den = sp.expand(num), sp.expand(den)
+        if getattr(den, "is_positive") is True:
+            candidates.append(num)
+        elif getattr(den, "is_negative") is True:
+            candidates.append(-num)
+    except Exception:  # noqa: BLE001 - a rewriting that fails decides nothing
+        pass
+    for c in candidates:
+        if getattr(c, "is_" + key) is True:
+            return True
+    return None
+
+
+def _positive_harmonics(expr):
+    """Replace each harmonic number H_m with a positive integer argument m (m >= 1 by the symbols'
+    assumptions) by a positive symbol: H_m >= 1 > 0, so the sign question is unchanged."""
+    out = {}
+    for h in expr.atoms(sp.harmonic):
+        if (len(h.args) == 1 or h.args[1] == 1) and h.args[0].is_integer and h.args[0].is_positive:
+            out[h] = sp.Dummy(f"H_{h.args[0]}", positive=True)
+    return expr.xreplace(out) if out else expr
 
 
 def check_close(actual, expected, *, rtol: float, atol: float = 0.0, name: str | None = None, what: str = ""

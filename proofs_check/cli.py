@@ -280,7 +280,7 @@ def cmd_show(args) -> int:
     print("checks:")
     for c in claim.checks:
         sizes = f" (--at {','.join(p + '=N' for p in c.parameters)})" if c.parameters else ""
-        print(f"  - {c.name} [{c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}{sizes}")
+        print(f"  - {c.name} [at most {c.method.value}: {c.method.description}]{' (slow)' if c.slow else ''}{sizes}")
     return EXIT_OK
 
 

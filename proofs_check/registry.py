@@ -17,6 +17,7 @@ from .verdicts import CheckResult, Method, Verdict, run_check
 CLAIM_MODULES = (
     "proofs_check.claims.oswald2022",
     "proofs_check.claims.zheng2024",
+    "proofs_check.claims.zheng2024_dynamics",
     "proofs_check.claims.simulations",
     "proofs_check.claims.related",
 )

@@ -118,3 +118,20 @@ def test_c2_needs_every_listed_S_moment():
     dropped = {((1, 0), (2, 3)), ((0, 1), (3, 2))}
     result = z.check_c2_off_diagonal_all(s_types=listed - dropped)
     assert result.status is Status.REFUTED
+
+
+def test_finite_T_capability_both_directions_and_a_wrong_bound_fails(monkeypatch):
+    import sympy as sp
+
+    from proofs_check.claims import zheng2024 as z
+    from proofs_check.verdicts import Status
+
+    assert z.check_c5_needs_kappa3().status is Status.VERIFIED
+    # A wrong per-step coefficient (kappa_3 dropped from E|A_tj|^2) breaks the "needs kappa_3 = 0" direction.
+    from theory import zheng_patterns
+
+    second, cross, target = zheng_patterns.per_step_coefficients()
+    k3 = z._kappa_symbols()[3]
+    monkeypatch.setattr(zheng_patterns, "per_step_coefficients",
+                        lambda: (sp.expand(second).subs(k3, 0), cross, target))
+    assert z.check_c5_needs_kappa3().status is not Status.VERIFIED

@@ -104,6 +104,41 @@ def check_o1_at_sizes(construction=None, query_with_W0: bool = True, sizes=O1_SI
                    f"every entry of every token, exact polynomials, at (N_x, N_y, N) in {list(sizes)}")
 
 
+# --------------------------------------------------------------------------- non-vacuity controls
+#: Size of the explicit prompt on which the controls show that the derivation is not trivially zero.
+CONTROL_SIZES = (2, 1, 3)
+
+
+def _control_prompt():
+    from theory.constructions import regression_prompt
+
+    return regression_prompt(*CONTROL_SIZES, polynomial=False)
+
+
+def _control_sizes():
+    return dict(zip(("Nx", "Ny", "N"), CONTROL_SIZES))
+
+
+def control_one_step(construction=None, layers: int = 1):
+    """Control for O1/O2: the layer really moves the context y-parts and the GD step is non-zero, so
+    "layer output = GD target" is not the trivial 0 = 0 (a zeroed gradient together with a dead layer
+    would otherwise pass)."""
+    from theory.attention import lsa_forward
+    from theory.least_squares import least_squares_gradient
+
+    from ..checks import check_nonzero
+
+    prompt = _control_prompt()
+    weights = (construction or _default_gd)(prompt)
+    states = lsa_forward(weights, prompt.tokens(), layers=layers)
+    before = prompt.Y if layers == 1 else states[-2].Y
+    grad = least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    return combine(f"control: layer {layers} and the GD step are non-trivial", [
+        check_nonzero(states[-1].Y - before, sizes=_control_sizes(), name=f"layer {layers} changes the y-parts"),
+        check_nonzero(prompt.eta * grad, sizes=_control_sizes(), name="the GD step eta grad L(W_0) is non-zero")],
+        f"explicit prompt at (N_x, N_y, N) = {CONTROL_SIZES}")
+
+
 def _o1_statement():
     import sympy as sp
     from sympy.matrices.expressions import MatrixSymbol
@@ -126,6 +161,7 @@ register(Claim(
                 "query token (x_test, -W_0 x_test)"],
     statement=_o1_statement,
     checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o1_all_dimensions),
+            Check("control: non-trivial layer and step", Method.SYMBOLIC_AT_SIZES, control_one_step),
             Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o1_at_sizes, parameters=("Nx", "Ny", "N"),
                   sized=lambda Nx=10, Ny=1, N=10: check_o1_at_sizes(sizes=((Nx, Ny, N),)))],
     description="Applies the layer to the prompt and compares each token with the GD target, where "
@@ -280,6 +316,8 @@ register(Claim(
                 "query token (x_test, -W_0 x_test)"],
     statement=_o2_statement,
     checks=[Check("K layers, by induction", Method.SYMBOLIC_INDUCTION, check_o2_all_dimensions),
+            Check("control: the second layer is non-trivial", Method.SYMBOLIC_AT_SIZES,
+                  lambda: control_one_step(layers=2)),
             Check("K layers, entrywise", Method.SYMBOLIC_AT_SIZES, check_o2_at_sizes, parameters=("K", "Nx", "Ny", "N"),
                   sized=lambda K=2, Nx=2, Ny=1, N=3: check_o2_at_sizes(cases=((K, (Nx, Ny, N)),))),
             Check("100 layers, float64", Method.NUMERIC_TOLERANCE, check_o2_numeric)],
@@ -356,6 +394,24 @@ def _matrix_polynomial(p, S, prompt):
             total = term if total is None else total + term
         power = power * S
     return total if total is not None else 0 * prompt.eye(prompt.Nx)
+
+
+def control_gdpp(construction=None):
+    """Control for O3: the GD++ layer really moves the inputs and the y-parts (gamma, eta symbolic)."""
+    import sympy as sp
+
+    from theory.attention import lsa_layer
+    from theory.constructions import gdpp_construction
+
+    from ..checks import check_nonzero
+
+    prompt = _control_prompt()
+    weights = (construction or gdpp_construction)(prompt, sp.Symbol("gamma"))
+    out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens())
+    return combine("control: the GD++ layer is non-trivial", [
+        check_nonzero(out.X - prompt.X, sizes=_control_sizes(), name="the x-parts move"),
+        check_nonzero(out.Y - prompt.Y, sizes=_control_sizes(), name="the y-parts move")],
+        f"explicit prompt at (N_x, N_y, N) = {CONTROL_SIZES}")
 
 
 def check_o3_all_dimensions(construction=None):
@@ -436,6 +492,7 @@ register(Claim(
                 "P = [[-gamma I_x, 0], [0, (eta/N) I_y]] (gamma not divided by N)"],
     statement=_o3_statement,
     checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o3_all_dimensions),
+            Check("control: non-trivial GD++ layer", Method.SYMBOLIC_AT_SIZES, control_gdpp),
             Check("entrywise", Method.SYMBOLIC_AT_SIZES, check_o3_at_sizes, parameters=("Nx", "Ny", "N"),
                   sized=lambda Nx=2, Ny=1, N=3: check_o3_at_sizes(sizes=((Nx, Ny, N),))),
             Check("eigenvalue map, float64", Method.NUMERIC_TOLERANCE, check_o3_eigenvalue_map)],
@@ -485,6 +542,30 @@ def stated_rescaling(scale):
     return tuple(sp.sympify(e).subs(sp.Symbol("s"), scale) for e in stated("oswald2022.O4"))
 
 
+def control_o4():
+    """Control for O4: the layer does depend on its weights -- rescaling W_PV alone changes the output, so
+    the compensated rescaling leaving it unchanged is not a vacuous 0 = 0."""
+    import sympy as sp
+
+    from theory.attention import block_scale, lsa_layer
+
+    from ..checks import check_nonzero
+
+    prompt = _control_prompt()
+    Nx, Ny = prompt.Nx, prompt.Ny
+    dims = (Nx, Ny)
+
+    def generic(name):
+        return [[sp.Matrix(dims[i], dims[j], lambda r, c: sp.Symbol(f"{name}{i}{j}_{r}{c}")) for j in range(2)]
+                for i in range(2)]
+
+    W_PV, W_KQ = generic("A"), generic("B")
+    s = sp.Symbol("s", nonzero=True)
+    a = lsa_layer(block_scale(s, W_PV), W_KQ, prompt.tokens())
+    b = lsa_layer(W_PV, W_KQ, prompt.tokens())
+    return check_nonzero(a.Y - b.Y, sizes=_control_sizes(), name="control: rescaling W_PV alone changes the layer")
+
+
 def check_o4(scale=None):
     import sympy as sp
 
@@ -515,7 +596,8 @@ register(Claim(
     source=f"{PAPER}, Sec. 3",
     hypotheses=["s != 0"],
     statement=_o4_statement,
-    checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o4)],
+    checks=[Check("block algebra", Method.SYMBOLIC_ALL_DIMENSIONS, check_o4),
+            Check("control: the layer depends on its weights", Method.SYMBOLIC_AT_SIZES, control_o4)],
     description="The layer is applied with generic block weights and with the rescaled pair; every "
                 "block of the difference reduces to 0 in normal form, for all dimensions.",
 ))

@@ -60,7 +60,7 @@ def _label_noise_statement():
 register(Claim(
     id="related.N",
     stated=_label_noise_stated,
-    title="One-step GD with label noise: the optimal step is n/(n + d + 1 + s^2)",
+    title="One-step GD with label noise: the optimal step is n/(n + d + 1 + s^2) (every n and s; d = 1..4)",
     source="spec related.md, section N (a consistency target derived from the model, not a published statement)",
     hypotheses=["x_i, x_q ~ N(0, I_d), w ~ N(0, I_d), y_i = w^T x_i + eps_i, eps_i ~ N(0, s^2), independent",
                 "predictor eta (1/n) sum_i y_i x_i^T x_q"],
@@ -126,7 +126,7 @@ def _zfb_statement():
 register(Claim(
     id="related.ZFB1",
     stated=_zfb_stated,
-    title="Zhang-Frei-Bartlett moment identity E[(XX^T/N)^2] = Gamma Lambda",
+    title="Zhang-Frei-Bartlett moment identity E[(XX^T/N)^2] = Gamma Lambda (every N; d = 1, 2, 3, diagonal Lambda)",
     source="Zhang, Frei, Bartlett 2023 (JMLR 2024), arXiv 2306.09927; spec related.md",
     hypotheses=["x_i ~ N(0, Lambda) iid, i = 1..N", "Gamma = (1 + 1/N) Lambda + tr(Lambda)/N I",
                 "Lambda diagonal (any covariance reduces to it by rotation)"],

@@ -59,7 +59,7 @@ def _full_matrices(d: int = 1, T: int = 4, a0: float = 0.2, b0: float = 0.5, tol
 
 register(Claim(
     id="zheng2024.sim.full-matrices",
-    title="The flow of every parameter (full W^KQ, W^PV) stays diagonal and reaches the C4 limit",
+    title="The flow of every parameter (full W^KQ, W^PV) keeps the block structure and reaches the C4 limit (d = 1; d = 2 with --slow)",
     source="Zheng et al. 2024, claims C1, C2, C4, numerical agreement at the level of all parameters",
     hypotheses=["small (d, T): the exact gradient of all 2(2d^2 + 4d^2) real parameters is derived symbolically",
                 "z Gaussian N(0, I)", "diagonal initialisation (Assumption 3.1)"],
@@ -310,7 +310,7 @@ def _fig1_one_run():
 
 register(Claim(
     id="zheng2024.sim.fig1",
-    title="Empirical GD (the authors' training) reaches the C4 limit of ab from every initialisation",
+    title="Empirical GD (the authors' training) reaches the C4 limit of ab (default: one sparse run; all six runs with --slow)",
     source="Zheng et al. 2024, Figure 1 / Theorem 4.1, simulation",
     hypotheses=["d = 5, T = 100, m = 100 (one run, sparse) or 1000 (all six runs, slow)", "Gaussian sigma = 1: lr 1e-4, 150 epochs; sparse c = 1: lr 1e-3, 201",
                 "inits (0.1, 0.1), (0.5, 1.5), (2, 2)"],

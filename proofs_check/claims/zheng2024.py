@@ -629,7 +629,7 @@ def check_c4_sizes(laws=LAWS_SE, sizes=SIZES, limit=None):
             flow = reduced_flow(d, T, law, deriv=derivatives_ab(key, d, T))
             results.append(check_equal(f"{key} d={d} T={T}", limit_of_product(flow),
                                        (limit or stated_limit)(law.kappas(), T), Method.SYMBOLIC_AT_SIZES,
-                                       "fixed-point value of ab"))
+                                       "fixed-point value of ab", sizes={"d": d, "T": T}))
     return _combine("fixed-point curve ab = u* (Groebner + solve, substituted back)", Method.SYMBOLIC_AT_SIZES,
                     results, f"laws {', '.join(laws)}; sizes {', '.join(f'(d={d},T={T})' for d, T in sizes)}")
 
@@ -661,12 +661,12 @@ def check_c4_special_laws():
         sigma = g.sigma
         derived = (lam / gamma).subs(dict(zip(kap, g.kappas())))
         stated = 1 / (sigma ** 2 * (5 + (d - 1) * sp.harmonic(T_sym - 2) / (T_sym - 2)))
-        results.append(check_equal(f"Gaussian d={d}", derived, stated, Method.SYMBOLIC_ALL_T, "lim ab"))
+        results.append(check_equal(f"Gaussian d={d}", derived, stated, Method.SYMBOLIC_ALL_T, "lim ab", sizes={"d": d}))
         results.append(check_zero(f"Gaussian d={d}, T -> oo", sp.limit(derived, T_sym, sp.oo) - 1 / (5 * sigma ** 2),
-                                  Method.SYMBOLIC_ALL_T, "T -> infinity"))
+                                  Method.SYMBOLIC_ALL_T, "T -> infinity", sizes={"d": d}))
         s = make_law("sparse", d)
         derived = (lam / gamma).subs(dict(zip(kap, s.kappas())))
-        results.append(check_equal(f"sparse d={d}", derived, 1 / s.c ** 2, Method.SYMBOLIC_ALL_T, "lim ab"))
+        results.append(check_equal(f"sparse d={d}", derived, 1 / s.c ** 2, Method.SYMBOLIC_ALL_T, "lim ab", sizes={"d": d}))
     return _combine("Gaussian and sparse limits", Method.SYMBOLIC_ALL_T, results,
                     "symbolic T and sigma/c, d = 1..4 (kappas derived from each law)")
 
@@ -707,7 +707,7 @@ def check_c4_one_step_gd(sizes=GD_SIZES):
     for d, t in sizes:
         yhat, X, Xc = attention_prediction_on_ab(d, t)
         _, gd = one_step_gd_prediction(d, t, u_sym / (t - 1), X, Xc)
-        results.append(check_equal(f"d={d} t={t}", yhat, gd, Method.SYMBOLIC_AT_SIZES, "prediction"))
+        results.append(check_equal(f"d={d} t={t}", yhat, gd, Method.SYMBOLIC_AT_SIZES, "prediction", sizes={"d": d, "t": t}))
     return _combine("attention on M_ab with ab = u  ==  one GD step on L_t^OLS, eta = u/(t-1)",
                     Method.SYMBOLIC_AT_SIZES, results,
                     "generic complex tokens (no AR structure needed), symbolic u; the OLS gradient is "
@@ -798,6 +798,36 @@ def check_c5_finite_T():
                        "unless kappa_3 = 0: exact recovery at finite T needs kappa_3 = 0", best_step_loss=minimum)
 
 
+def check_c5_needs_kappa3():
+    """Both directions of the finite-T capability result, for every t >= 2, from the *derived* best
+    per-step loss: it is >= kappa_0 kappa_3 / (2((t-1) kappa_2 + kappa_3)) (Cauchy-Schwarz gives
+    kappa_1^2 <= kappa_0 kappa_2), which is > 0 when kappa_3 > 0; and it is 0 when kappa_3 = 0 and
+    kappa_1^2 = kappa_0 kappa_2."""
+    import sympy as sp
+    from ..checks import check_identity, check_inequality
+    from theory.zheng_patterns import per_step_coefficients, t_sym
+
+    second, cross, target = per_step_coefficients()
+    u = sp.Symbol("u", real=True)
+    k0, k1, k2, k3 = _kappa_symbols()
+    step = sp.Rational(1, 2) * (u ** 2 * second - 2 * u * cross + target)
+    (u_opt,) = sp.solve(sp.diff(step, u), u)
+    minimum = sp.cancel(step.subs(u, u_opt))
+    m = sp.Symbol("m", integer=True, nonnegative=True)        # t = m + 2 >= 2
+    delta = sp.Symbol("delta", nonnegative=True)              # kappa_0 kappa_2 - kappa_1^2 >= 0 (Cauchy-Schwarz)
+    on_cs = minimum.subs(k1, sp.sqrt(k0 * k2 - delta)).subs(t_sym, m + 2)
+    bound = k0 * k3 / (2 * ((t_sym - 1) * k2 + k3))
+    return _combine("exact recovery at finite T iff kappa_3 = 0 (with kappa_1^2 = kappa_0 kappa_2)",
+                    Method.SYMBOLIC_ALL_T, [
+                        check_inequality(sp.cancel(on_cs - bound.subs(t_sym, m + 2)), ">=",
+                                         name="best loss >= kappa_0 kappa_3 / (2((t-1) kappa_2 + kappa_3)), every t"),
+                        check_inequality(bound.subs(t_sym, m + 2), ">",
+                                         name="that bound is > 0 when kappa_3 > 0: no exact recovery"),
+                        check_identity(minimum.subs({k3: 0, k1: sp.sqrt(k0 * k2)}), 0,
+                                       name="kappa_3 = 0 and kappa_1^2 = kappa_0 kappa_2: best loss 0")],
+                    "the minimum over u of the derived step-t loss, for every t >= 2", best_step_loss=minimum)
+
+
 def check_c5_sparse_exact(sizes=((1, 4), (2, 4), (3, 5))):
     """Sparse law: yhat_t = x_{t+1} exactly, for every atom s c e_k and every t, at ab = 1/c^2."""
     import sympy as sp
@@ -818,7 +848,7 @@ def check_c5_sparse_exact(sizes=((1, 4), (2, 4), (3, 5))):
                 for t in range(2, T):
                     yhat = causal_prediction(W_PV, W_KQ, X, Xc, t).xreplace(atom)
                     results.append(check_equal(f"d={d} k={k + 1} s={sign} t={t}", yhat, X[:, t].xreplace(atom),
-                                               Method.SYMBOLIC_AT_SIZES, "prediction"))
+                                               Method.SYMBOLIC_AT_SIZES, "prediction", sizes={"d": d, "t": t}))
     return _combine("sparse atoms are predicted exactly", Method.SYMBOLIC_AT_SIZES, results,
                     f"every atom, every t, symbolic c and lambda; (d,T) in {list(sizes)}")
 
@@ -843,6 +873,7 @@ register(Claim(
         Check("asymptotic excess loss (symbolic T)", Method.SYMBOLIC_ALL_T, check_c5_asymptotic),
         Check("What_t -> u W diag(|z|^2) (Cesaro, symbolic t)", Method.SYMBOLIC_ALL_T, check_c5_cesaro),
         Check("finite-T best loss needs kappa_3 = 0 (symbolic t)", Method.SYMBOLIC_ALL_T, check_c5_finite_T),
+        Check("both directions of the finite-T result (every t)", Method.SYMBOLIC_ALL_T, check_c5_needs_kappa3),
         Check("sparse law: yhat_t = x_{t+1} for every atom", Method.SYMBOLIC_AT_SIZES, check_c5_sparse_exact),
     ],
     description="The per-step loss on M_ab is derived for symbolic t by pattern counting; at u* its limit is "
@@ -865,12 +896,12 @@ def check_c6():
         k0, k1, k2, k3 = law.kappas()
         sigma = law.sigma
         s_k0k2, s_k1sq, s_ratio = stated_gaussian_moments(sigma)
-        results.append(check_equal(f"kappa0 kappa2 d={d}", k0 * k2, s_k0k2, Method.SYMBOLIC_ALL_T, ""))
-        results.append(check_equal(f"kappa1^2 d={d}", k1 ** 2, s_k1sq, Method.SYMBOLIC_ALL_T, ""))
+        results.append(check_equal(f"kappa0 kappa2 d={d}", k0 * k2, s_k0k2, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
+        results.append(check_equal(f"kappa1^2 d={d}", k1 ** 2, s_k1sq, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
         ustar = (lam / gamma).subs(dict(zip(kap, (k0, k1, k2, k3))))
         ratio = sp.limit(ustar * k0, T_sym, sp.oo)          # E[yhat_j / x_{j}] -> u* E|z_j|^2
         results.append(check_equal(f"mean ratio d={d}", ratio, s_ratio, Method.SYMBOLIC_ALL_T,
-                                   "lim u* E|z_j|^2"))
+                                   "lim u* E|z_j|^2", sizes={"d": d}))
     return _combine("Gaussian: 15 sigma^8 > 9 sigma^8, mean ratio -> 1/5", Method.SYMBOLIC_ALL_T, results,
                     "kappas from the Gaussian moment functional; ratio yhat_tj/x_{t+1,j} -> u*|z_j|^2 (C5), "
                     "its mean u* kappa_0; symbolic T and sigma, d in (1, 2, 3, 5)")
@@ -906,9 +937,9 @@ def check_c7_offdiagonal(sizes=C7_SIZES):
     for d, T in sizes:
         deriv = derivatives_ab("full-one", d, T)
         results.append(_check_nonzero(f"d={d} T={T}", deriv.grad_KQ[d, 1], Method.SYMBOLIC_AT_SIZES,
-                                      "off-diagonal (2,1) entry of grad W^KQ_21", gradient_KQ21_offdiag=deriv.grad_KQ[d, 1]))
+                                      "off-diagonal (2,1) entry of grad W^KQ_21", gradient_KQ21_offdiag=deriv.grad_KQ[d, 1], sizes={"d": d, "T": T}))
         results.append(_check_nonzero(f"d={d} T={T} PV", deriv.grad_PV[0, 1], Method.SYMBOLIC_AT_SIZES,
-                                      "off-diagonal entry of grad W^PV_11", gradient_PV11_offdiag=deriv.grad_PV[0, 1]))
+                                      "off-diagonal entry of grad W^PV_11", gradient_PV11_offdiag=deriv.grad_PV[0, 1], sizes={"d": d, "T": T}))
     return _combine("full-one: off-diagonal gradients are non-zero on M_ab", Method.SYMBOLIC_AT_SIZES, results,
                     f"sizes {list(sizes)}")
 
@@ -924,10 +955,10 @@ def check_c7_masked(sizes=C7_SIZES):
         flow = reduced_flow(d, T, law, masked=True, deriv=derivatives_ab("full-one", d, T))
         kappas = (1, 1, 1, d - 1)
         results.append(check_equal(f"kappas d={d}", sp.Matrix(law.kappas()), sp.Matrix(kappas),
-                                   Method.SYMBOLIC_AT_SIZES, "full-one kappas"))
+                                   Method.SYMBOLIC_AT_SIZES, "full-one kappas", sizes={"d": d}))
         results.append(check_equal(f"masked ODE d={d} T={T}", sp.Matrix(flow.rhs),
                                    sp.Matrix(stated_flow(kappas, T, a_sym, b_sym)), Method.SYMBOLIC_AT_SIZES,
-                                   "masked flow"))
+                                   "masked flow", sizes={"d": d, "T": T}))
     return _combine("masked flow = C3 with kappa = (1, 1, 1, d-1)", Method.SYMBOLIC_AT_SIZES, results,
                     f"sizes {list(sizes)}")
 
@@ -1006,7 +1037,7 @@ def check_c7_family_invariant(sizes=((2, 4), (3, 4), (3, 6))):
             residual[name + " off-diagonal"] = [G[j, k] - G[0, 1] for j in range(d) for k in range(d) if j != k]
             residual[name + " imaginary"] = [sp.im(sp.expand(G[0, 0])), sp.im(sp.expand(G[0, 1]))]
         residual["other blocks"] = [deriv.grad_PV[:, d:], deriv.grad_KQ[:d, :], deriv.grad_KQ[d:, d:]]
-        results.append(check_zero(f"d={d} T={T}", residual, Method.SYMBOLIC_AT_SIZES, "family residuals"))
+        results.append(check_zero(f"d={d} T={T}", residual, Method.SYMBOLIC_AT_SIZES, "family residuals", sizes={"d": d, "T": T}))
     return _combine("gradient stays in span{I, 11^T - I} per block", Method.SYMBOLIC_AT_SIZES, results,
                     f"full-one law, symbolic alpha, beta, gamma, delta; sizes {list(sizes)}")
 
@@ -1083,7 +1114,7 @@ def _c7_statement():
 def check_a1():
     deriv = derivatives_ab("full-one", 2, 4)
     return _check_nonzero("full-one, d=2, T=4", deriv.grad_PV[0, 1], Method.SYMBOLIC_AT_SIZES,
-                          "off-diagonal entry of grad W^PV_11 at aI, bI", gradient=deriv.grad_PV[0, 1])
+                          "off-diagonal entry of grad W^PV_11 at aI, bI", gradient=deriv.grad_PV[0, 1], sizes={"d": 2, "T": 4})
 
 
 register(Claim(
@@ -1105,7 +1136,7 @@ def check_a2():
     deriv = derivatives_ab("anisotropic-gaussian", d, T)
     spread = deriv.grad_KQ[d + 1, 1] - deriv.grad_KQ[d, 0]
     return _check_nonzero("anisotropic Gaussian sigma = (1, 3), d=2, T=4", spread, Method.SYMBOLIC_AT_SIZES,
-                          "difference of the diagonal gradient entries of W^KQ_21", spread=spread)
+                          "difference of the diagonal gradient entries of W^KQ_21", spread=spread, sizes={"d": 2, "T": 4})
 
 
 register(Claim(
@@ -1131,7 +1162,7 @@ def check_a3():
     result = check_equal("d(a^2)/dtau on a = -b", rate, -2 * a_sym ** 2 * (gamma * a_sym ** 2 + lam),
                          Method.SYMBOLIC_AT_SIZES,
                          "a^2 decreases strictly to 0 (Gamma, Lambda > 0): ab -> 0, the saddle, not u*",
-                         rate_on_antidiagonal=rate)
+                         rate_on_antidiagonal=rate, sizes={"d": 2, "T": 4})
     try:
         limits_of_a_b(flow, 1, -1)
     except ValueError as exc:
@@ -1190,13 +1221,24 @@ register(Claim(
 
 
 def check_a5():
+    """The per-step excess loss as T -> oo, *derived* (C5's limit of the last step's loss at u*), for the
+    Gaussian law: non-zero, and equal to the title's sigma^2/5 per coordinate."""
     import sympy as sp
+    from ..checks import check_identity
+    from theory.zheng_patterns import T_sym, per_step_coefficients, t_sym
 
+    second, cross, target = per_step_coefficients()
+    gamma, lam, _ = all_T_coefficients()
     law = make_law("real-gaussian", 2)
-    k0, k1, k2, _ = law.kappas()
-    excess = sp.simplify((k0 * k2 - k1 ** 2) / (2 * k2))
-    return _check_nonzero("Gaussian asymptotic excess loss", excess, Method.SYMBOLIC_ALL_T,
-                          "(kappa0 kappa2 - kappa1^2)/(2 kappa2) per coordinate (C5), T -> oo", excess=excess)
+    kappas = dict(zip(_kappa_symbols(), law.kappas()))
+    ustar = (lam / gamma).subs(kappas)
+    step = (sp.Rational(1, 2) * (ustar ** 2 * second - 2 * ustar * cross + target)).subs(kappas)
+    excess = sp.simplify(sp.limit(step.subs(t_sym, T_sym - 1), T_sym, sp.oo))
+    return _combine("Gaussian asymptotic excess loss", Method.SYMBOLIC_EXACT, [
+        _check_nonzero("non-zero", excess, Method.SYMBOLIC_EXACT, "the learned predictor does not recover W"),
+        check_identity(excess, law.sigma ** 2 / 5, name="= sigma^2/5 per coordinate (the title's value)",
+                       sizes={"d": 2})],
+        "limit T -> oo of the last step's loss at u*, from the counted per-step coefficients", excess=excess)
 
 
 register(Claim(
@@ -1262,7 +1304,7 @@ def check_a6():
     return _check_nonzero("d=3, T=4", spread, Method.SYMBOLIC_AT_SIZES,
                           f"kappas {tuple(law.kappas())} independent of j, column sums "
                           f"{[law.kappa3_transposed_at(j) for j in range(3)]} not; grad (W^KQ_21)_22 - (W^KQ_21)_11",
-                          spread=spread)
+                          spread=spread, sizes={"d": 3, "T": 4})
 
 
 register(Claim(
