@@ -135,3 +135,17 @@ def test_finite_T_capability_both_directions_and_a_wrong_bound_fails(monkeypatch
     monkeypatch.setattr(zheng_patterns, "per_step_coefficients",
                         lambda: (sp.expand(second).subs(k3, 0), cross, target))
     assert z.check_c5_needs_kappa3().status is not Status.VERIFIED
+
+
+def test_ratio_from_model_catches_a_wrong_normaliser(monkeypatch):
+    """The derived W-average of yhat/x is u |z_j|^2 only with rho_t = t - 1: a prediction scaled by
+    (t-1)/t (rho_t = t) is refuted."""
+    from proofs_check.claims import zheng2024 as z
+    from proofs_check.verdicts import Status
+    from theory import causal_attention
+
+    assert z.check_c6_ratio_from_model(sizes=((2, 3),)).status is Status.VERIFIED
+    original = causal_attention.causal_prediction
+    monkeypatch.setattr(causal_attention, "causal_prediction",
+                        lambda W_PV, W_KQ, X, Xc, t: original(W_PV, W_KQ, X, Xc, t) * (t - 1) / t)
+    assert z.check_c6_ratio_from_model(sizes=((2, 3),)).status is Status.REFUTED

@@ -907,6 +907,29 @@ def check_c6():
                     "its mean u* kappa_0; symbolic T and sigma, d in (1, 2, 3, 5)")
 
 
+def check_c6_ratio_from_model(sizes=((1, 2), (2, 3), (2, 5), (3, 4))):
+    """The ratio yhat_{t,j} / x_{t+1,j} of the model on M_{a,b} (ab = u), averaged over W by the phase
+    lemma, is u |z_j|^2 at every step: derived from the prediction, so its mean is u kappa_0 (no typed
+    "ratio = u* kappa_0")."""
+    import sympy as sp
+    from ..checks import check_identity
+    from theory.causal_attention import causal_prediction, conjugate, manifold_ab, sequence, token_symbols
+    from theory.dynamics import u_sym
+    from theory.moments import phase_average
+
+    results = []
+    for d, t in sizes:
+        s = token_symbols(d)
+        X = sequence(d, t + 1, s)
+        yhat = causal_prediction(*manifold_ab(d, u_sym, 1), X, conjugate(X, s), t)
+        for j in range(d):
+            ratio = sp.expand(yhat[j] / X[j, t])
+            results.append(check_identity(phase_average(ratio, s.lam), u_sym * s.z[j] * s.zbar[j],
+                                          sizes={"d": d, "t": t}, name=f"d={d} t={t} j={j + 1}: E_W ratio = u |z_j|^2"))
+    return _combine("E_W[yhat_tj / x_(t+1)j] = u |z_j|^2 (from the model)", Method.SYMBOLIC_AT_SIZES, results,
+                    "exact phase average of the model's prediction divided by the target")
+
+
 def _c6_statement():
     import sympy as sp
 
@@ -923,7 +946,9 @@ register(Claim(
     source=f"{SOURCE}, Proposition 4.1; spec C6",
     hypotheses=["z ~ N(0, sigma^2 I)", "T -> infinity"],
     statement=_c6_statement,
-    checks=[Check("Gaussian moments and limit ratio", Method.SYMBOLIC_ALL_T, check_c6)],
+    checks=[Check("Gaussian moments and limit ratio", Method.SYMBOLIC_ALL_T, check_c6),
+            Check("the ratio's W-average from the model: u |z_j|^2", Method.SYMBOLIC_AT_SIZES,
+                  check_c6_ratio_from_model)],
     description="From the Gaussian moment functional and the counted Gamma(T), Lambda(T).",
 ))
 
