@@ -9,7 +9,7 @@
 4. For scale: ``mesacheck verify`` of all claims (one unmutated run).
 
 Each is one ``mesacheck`` subprocess with ``--json``; the kill counts come from its document.
-Writes ``benchmarks/results_mutate.txt``.
+Writes ``benchmarks/results_mutate.txt`` and every mutant's result to ``benchmarks/results_mutate.json``.
 """
 from __future__ import annotations
 
@@ -76,6 +76,9 @@ def main() -> None:
                     lines.append(f"survivor ({name}): {m['mutant']}: {m['how']}")
     text = "\n".join(lines)
     print(text)
+    docs = {name: doc for name, _, doc, _ in rows[1:] if doc}
+    with open(os.path.join(HERE, "results_mutate.json"), "w") as handle:
+        json.dump(docs, handle, indent=1)
     with open(os.path.join(HERE, "results_mutate.txt"), "w") as handle:
         handle.write(text + "\n")
 

@@ -80,12 +80,16 @@ def _from_stated(claim_id, **values):
 
 
 def _d1_stated():
-    """D1 as stated: a_inf = sign(a0) sqrt((c + sqrt(c^2 + 4 u*^2))/2), b_inf = u*/a_inf, c = a0^2 - b0^2."""
+    """D1 as stated: a_inf = sign(a0) sqrt((c + sqrt(c^2 + 4 u*^2))/2), b_inf = u*/a_inf, c = a0^2 - b0^2.
+
+    The sign is written a0 / |a0| = a0 sqrt(1/a0^2): with sign(a0) a perturbation sign(a0) -> sign(b0) is the
+    same statement under the hypothesis a0 b0 > 0 (an equivalent mutant no check can kill).
+    """
     import sympy as sp
 
     v = _form_symbols()
     c = v["a0"] ** 2 - v["b0"] ** 2
-    a_inf = sp.sign(v["a0"]) * sp.sqrt((c + sp.sqrt(c ** 2 + 4 * v["u_star"] ** 2)) / 2)
+    a_inf = v["a0"] * sp.sqrt((c + sp.sqrt(c ** 2 + 4 * v["u_star"] ** 2)) / (2 * v["a0"] ** 2))
     return sp.Tuple(a_inf, v["u_star"] / a_inf)
 
 
