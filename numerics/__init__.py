@@ -9,6 +9,8 @@ Consumes callables lambdified from :mod:`theory`, never the reverse.
 - :mod:`numerics.sampling`, :mod:`numerics.training`: seeded data; full-batch GD of the causal
   model vectorised over sequences and time; Adam-trained linear self-attention of von Oswald et al.
 - :mod:`numerics.simulations`: ``simulate(name, ...)`` behind ``mesacheck simulate``.
+- :mod:`numerics.fused`: the fused one-pass epoch kernel (optional numba); :mod:`numerics.sweep`:
+  ``run_sweep(grid, executor=...)`` behind ``mesacheck sweep``.
 """
 from .flows import (FlowResult, geometric_grid, integrate_flow, integrate_on_times, integrate_reduced, reduced_jac,
                     reduced_rhs)
@@ -18,6 +20,7 @@ from .population import (PopulationCoefficients, integrate_full_population, inte
                          population_coefficients, population_gradient, population_loss)
 from .sampling import ZHENG_LAWS, oswald_tasks, sample_initial_tokens, sample_phases, zheng_sequences
 from .simulations import SIMULATIONS, SimulationResult, simulate, simulation_names
+from .sweep import SweepError, expand_grid, run_sweep
 from .training import (AdamResult, GDResult, compare_lsa_to_gd, line_search_gd, lsa_loss_and_grad, lsa_predict,
                        train_lsa_adam, zheng_gd, zheng_loss_and_grad)
 
@@ -27,4 +30,5 @@ __all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times
            "population_coefficients", "population_gradient", "population_loss", "ZHENG_LAWS", "oswald_tasks",
            "sample_initial_tokens", "sample_phases", "zheng_sequences", "SIMULATIONS", "SimulationResult",
            "simulate", "simulation_names", "AdamResult", "GDResult", "compare_lsa_to_gd", "line_search_gd",
-           "lsa_loss_and_grad", "lsa_predict", "train_lsa_adam", "zheng_gd", "zheng_loss_and_grad"]
+           "lsa_loss_and_grad", "lsa_predict", "train_lsa_adam", "zheng_gd", "zheng_loss_and_grad",
+           "SweepError", "expand_grid", "run_sweep"]

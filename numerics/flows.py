@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+
+from theory.validation import (require_callable, require_finite, require_finite_array, require_int,
+                               require_positive)
 from scipy.integrate import solve_ivp
 
 STATUSES = ("converged", "blew-up", "max-time", "failed")
@@ -54,8 +57,12 @@ class FlowResult:
 
 def geometric_grid(t_max: float, n: int = 200, t_min: float | None = None) -> np.ndarray:
     """``0`` followed by ``n`` geometrically spaced times from ``t_min`` to ``t_max``."""
-    if t_max <= 0:
-        raise ValueError(f"t_max must be positive (got {t_max}).")
+    require_positive("t_max", t_max, "the end of the time span")
+    require_int("n", n, 1, "the number of sample times")
+    if t_min is not None:
+        require_positive("t_min", t_min, "the first positive sample time")
+        if t_min >= t_max:
+            raise ValueError(f"t_min must be < t_max = {t_max} (got {t_min}): the grid runs from t_min to t_max")
     t_min = t_max * 1e-6 if t_min is None else t_min
     return np.concatenate([[0.0], np.geomspace(t_min, t_max, n)])
 
@@ -85,9 +92,14 @@ def integrate_flow(rhs: Callable, y0, t_max: float = 1e3, jac: Callable | None =
     conserved : dict of name -> callable (y) -> float
         Quantities whose drift along the trajectory is reported.
     """
-    y0 = np.asarray(y0, dtype=float)
-    if t_max <= 0:
-        raise ValueError(f"t_max must be positive (got {t_max}).")
+    require_callable("rhs", rhs, "a callable rhs(t, y) -> dy/dt")
+    y0 = require_finite_array("y0", y0, ndim=1, why="the initial state").astype(float)
+    require_positive("t_max", t_max, "the end of the time span")
+    _check_solver(jac, method, rtol, atol)
+    require_int("n_samples", n_samples, 1, "the number of output times")
+    require_positive("blowup", blowup, "the norm at which the run is called diverged")
+    if grad_tol is not None:
+        require_positive("grad_tol", grad_tol, "the gradient norm at which the run is called converged")
     if grad_tol is not None and jac is not None:
         floor = 10 * atol * max(1.0, float(np.linalg.norm(jac(0.0, y0), 2)))
         grad_tol = max(grad_tol, floor)
@@ -138,6 +150,24 @@ def integrate_flow(rhs: Callable, y0, t_max: float = 1e3, jac: Callable | None =
 
 # --- the reduced (a, b) flow of claim C3 ------------------------------------------------------
 
+#: The integrators this module is tuned for (stiff flows need a Jacobian-aware method).
+METHODS = ("LSODA", "Radau", "BDF", "RK45", "RK23", "DOP853")
+
+
+def _check_solver(jac, method, rtol, atol) -> None:
+    if jac is not None:
+        require_callable("jac", jac, "a callable jac(t, y) -> matrix, or None")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)} (got {method!r}): LSODA or Radau for stiff flows")
+    require_positive("rtol", rtol, "a relative tolerance")
+    require_positive("atol", atol, "an absolute tolerance")
+
+
+def _check_coefficients(Gamma, Lambda) -> None:
+    require_positive("Gamma", Gamma, "Gamma > 0 is the coefficient of (ab)^2 in the reduced loss")
+    require_finite("Lambda", Lambda)
+
+
 def reduced_rhs(Gamma: float, Lambda: float) -> Callable:
     """Right-hand side of the reduced flow, as a function of supplied coefficients.
 
@@ -146,6 +176,7 @@ def reduced_rhs(Gamma: float, Lambda: float) -> Callable:
     This is the entrywise form (the loss per diagonal entry); writing the loss as a function of
     the two scalars multiplies the right-hand side by d (a time rescaling).
     """
+    _check_coefficients(Gamma, Lambda)
     def rhs(t, y):
         a, b = y
         g = Gamma * a * b - Lambda
@@ -156,6 +187,7 @@ def reduced_rhs(Gamma: float, Lambda: float) -> Callable:
 
 def reduced_jac(Gamma: float, Lambda: float) -> Callable:
     """Analytic Jacobian of :func:`reduced_rhs`."""
+    _check_coefficients(Gamma, Lambda)
     def jac(t, y):
         a, b = y
         g = Gamma * a * b - Lambda
@@ -172,6 +204,9 @@ def integrate_reduced(Gamma: float, Lambda: float, a0: float, b0: float, t_max: 
 
     The conserved quantity ``a^2 - b^2`` is tracked as ``"a2-b2"``.
     """
+    _check_coefficients(Gamma, Lambda)
+    require_finite("a0", a0)
+    require_finite("b0", b0)
     return integrate_flow(reduced_rhs(Gamma, Lambda), [a0, b0], t_max=t_max,
                           jac=reduced_jac(Gamma, Lambda), rtol=rtol, atol=atol, grad_tol=grad_tol,
                           n_samples=n_samples, conserved={"a2-b2": lambda y: y[0] ** 2 - y[1] ** 2})
@@ -183,7 +218,13 @@ def integrate_on_times(rhs: Callable, y0, times, jac: Callable | None = None, me
 
     Non-finite values mark times after a failure (status reported by :func:`integrate_flow`).
     """
-    times = np.asarray(times, dtype=float)
+    require_callable("rhs", rhs, "a callable rhs(t, y) -> dy/dt")
+    y0 = require_finite_array("y0", y0, ndim=1, why="the initial state").astype(float)
+    times = require_finite_array("times", times, ndim=1, why="the output times", complex_ok=False).astype(float)
+    if times.size and (times[0] < 0 or np.any(np.diff(times) <= 0)):
+        raise ValueError("times must be non-negative and strictly increasing (got "
+                         f"{times[:5].tolist()}...): sort them")
+    _check_solver(jac, method, rtol, atol)
     y0 = np.asarray(y0, dtype=float)
     kwargs = {} if jac is None else {"jac": jac}
     out = np.full((len(times), len(y0)), np.nan)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory.validation import require_finite_array, require_int
+
 
 def diagonal_statistics(x: np.ndarray, chunk: int = 500):
     """Per-sequence coefficients of the empirical loss restricted to M_{a,b}.
@@ -15,6 +17,8 @@ def diagonal_statistics(x: np.ndarray, chunk: int = 500):
     -------
     K, J : ndarray, shape (m,)
     """
+    x = _check_sequences(x)
+    require_int("chunk", chunk, 1, "sequences per block")
     m, T, d = x.shape
     Ks, Js = [], []
     rho = np.arange(1, T - 1, dtype=float)[None, :, None]
@@ -29,12 +33,21 @@ def diagonal_statistics(x: np.ndarray, chunk: int = 500):
     return np.concatenate(Ks), np.concatenate(Js)
 
 
+def _check_sequences(x):
+    x = require_finite_array("x", x, ndim=3, why="sequences of shape (m, T, d)")
+    require_int("T", x.shape[1], 3, "x must have T >= 3 tokens per sequence (axis 1)")
+    return x
+
+
 def empirical_limit_with_error(x: np.ndarray):
     """Minimiser ``u_hat = sum J_n / sum K_n`` of the empirical loss on M_{a,b}, and its standard
     error as an estimate of the population limit (delta method over i.i.d. sequences):
 
     .. math:: \\mathrm{se}(\\hat u) \\approx \\frac{\\mathrm{sd}(J_n - \\hat u K_n)}{\\sqrt m\\, \\bar K}
     """
+    x = _check_sequences(x)
+    if x.shape[0] < 2:
+        raise ValueError(f"x must hold at least 2 sequences for a standard error (got {x.shape[0]})")
     K, J = diagonal_statistics(x)
     u = J.sum() / K.sum()
     se = float(np.std(J - u * K, ddof=1) / (np.sqrt(len(K)) * K.mean()))

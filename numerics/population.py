@@ -35,6 +35,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from theory.validation import (require_callable, require_finite_array, require_int, require_positive,
+                               require_type)
+
 from . import flows
 
 LAWS = ("gaussian", "sparse", "full-one", "rademacher")
@@ -68,12 +71,30 @@ def moment_from_counts(counts: np.ndarray, law: str, d: int, scale: float = 1.0)
     raise ValueError(f"unknown law {law!r}: choose one of {', '.join(LAWS)}")
 
 
+def _check_law(law, d, scale, T=None) -> None:
+    if law not in LAWS:
+        raise ValueError(f"unknown law {law!r}: choose one of {', '.join(LAWS)}")
+    require_int("d", d, 1, "the token dimension counts coordinates")
+    require_positive("scale", scale, "the scale of the initial token")
+    if T is not None:
+        require_int("T", T, 3, "the first prediction needs two context tokens")
+
+
+def _check_AB(co, A, B, nameA="A", nameB="B"):
+    require_type("co", co, PopulationCoefficients, "a PopulationCoefficients (from population_coefficients)")
+    shape = (co.d, co.d)
+    return (require_finite_array(nameA, A, shape=shape, why=f"A is d x d with d = {co.d}"),
+            require_finite_array(nameB, B, shape=shape, why=f"B is d x d with d = {co.d}"))
+
+
 def _all_indices(d: int, n: int) -> np.ndarray:
     return np.indices((d,) * n).reshape(n, -1).T
 
 
 def moment_tensor(law: str, d: int, order: int, scale: float = 1.0) -> np.ndarray:
     """``M[i_1, ..., i_n] = E[z_{i_1} ... z_{i_n}]``, shape ``(d,) * order`` (exact)."""
+    _check_law(law, d, scale)
+    require_int("order", order, 1, "the number of coordinates in the moment")
     idx = _all_indices(d, order)
     counts = np.zeros((len(idx), d), dtype=int)
     for j in range(order):
@@ -83,6 +104,7 @@ def moment_tensor(law: str, d: int, order: int, scale: float = 1.0) -> np.ndarra
 
 def kappas(law: str, d: int, scale: float = 1.0) -> dict:
     """``kappa_0..kappa_3`` of the spec (coordinate j = 0), from :func:`moment_from_counts`."""
+    _check_law(law, d, scale)
     def mom(c):
         return float(moment_from_counts(np.array(c), law, d, scale))
     e = np.eye(d, dtype=int)
@@ -96,6 +118,7 @@ def harmonic(n: int) -> float:
 
 def limit_ab_from_kappas(law: str, d: int, T: int, scale: float = 1.0) -> float:
     """``kappa_1 / (kappa_2 + kappa_3 H_{T-2} / (T-2))`` (claim C4), kappas from exact moments."""
+    _check_law(law, d, scale, T)
     k = kappas(law, d, scale)
     return k["kappa1"] / (k["kappa2"] + k["kappa3"] * harmonic(T - 2) / (T - 2))
 
@@ -199,6 +222,7 @@ class PopulationCoefficients:
 
 def population_coefficients(law: str, d: int, T: int, scale: float = 1.0) -> PopulationCoefficients:
     """Exact K, J, c for a real law of z (moments exact, phase sums exact counts)."""
+    _check_law(law, d, scale, T)
     if T < 3:
         raise ValueError(f"T must be an integer >= 3 (got {T}): the first prediction needs two context tokens.")
     if law not in LAWS:
@@ -215,6 +239,7 @@ def population_coefficients(law: str, d: int, T: int, scale: float = 1.0) -> Pop
 
 def population_loss(co: PopulationCoefficients, A: np.ndarray, B: np.ndarray) -> float:
     """Exact population loss ``E sum_t (1/2)||B C_t A x_t - x_{t+1}||^2``."""
+    A, B = _check_AB(co, A, B)
     d = co.d
     K2 = co.K.reshape(d, d * d, d, d * d)
     a = A.reshape(-1)
@@ -231,6 +256,7 @@ def population_gradient(co: PopulationCoefficients, A: np.ndarray, B: np.ndarray
               (\\nabla_A)_{q'r'} = \\sum H_{p'p} A_{qr} K_{pqrp'q'r'}
               - \\overline{\\textstyle\\sum_{kp} B_{kp} J_{kpq'r'}}
     """
+    A, B = _check_AB(co, A, B)
     d = co.d
     K2 = co.K.reshape(d, d * d, d, d * d)
     a = A.reshape(-1)
@@ -293,6 +319,8 @@ def integrate_population(co: PopulationCoefficients, A0, B0, t_max: float = 100.
     Conserved along any gradient flow of this model: ``||A||_F^2 - ||B||_F^2`` (the loss is
     invariant under ``(A, B) -> (A/s, sB)``), tracked as ``"|A|^2-|B|^2"``.
     """
+    A0, B0 = _check_AB(co, A0, B0, "A0", "B0")
+    require_positive("t_max", t_max, "the end of the time span")
     rhs = population_rhs(co)
     return flows.integrate_flow(rhs, pack(np.asarray(A0, complex), np.asarray(B0, complex)), t_max=t_max,
                                 jac=numerical_jacobian(rhs), rtol=rtol, atol=atol, grad_tol=grad_tol,
@@ -305,14 +333,20 @@ def integrate_population(co: PopulationCoefficients, A0, B0, t_max: float = 100.
 
 def pack_full(W_PV, W_KQ) -> np.ndarray:
     """Real state vector ``(Re PV, Im PV, Re KQ, Im KQ)`` (row-major) of the full parameters."""
+    W_PV = require_finite_array("W_PV", W_PV, ndim=2, why="W^PV has shape (d, 2d)")
+    d = W_PV.shape[0]
+    require_finite_array("W_PV", W_PV, shape=(d, 2 * d), why="W^PV has shape (d, 2d)")
+    W_KQ = require_finite_array("W_KQ", W_KQ, shape=(2 * d, 2 * d), why=f"W^KQ has shape (2d, 2d) = {(2 * d, 2 * d)}")
     W_PV, W_KQ = np.asarray(W_PV, complex), np.asarray(W_KQ, complex)
     return np.concatenate([W_PV.real.ravel(), W_PV.imag.ravel(), W_KQ.real.ravel(), W_KQ.imag.ravel()])
 
 
 def unpack_full(y, d: int):
     """Inverse of :func:`pack_full`: ``(PV_re, PV_im, KQ_re, KQ_im)``."""
+    require_int("d", d, 1, "the token dimension")
     n_pv, n_kq = 2 * d * d, 4 * d * d
-    y = np.asarray(y, float)
+    y = require_finite_array("y", y, shape=(2 * n_pv + 2 * n_kq,), why=f"the pack_full state of length 12 d^2",
+                             complex_ok=False)
     return (y[:n_pv].reshape(d, 2 * d), y[n_pv:2 * n_pv].reshape(d, 2 * d),
             y[2 * n_pv:2 * n_pv + n_kq].reshape(2 * d, 2 * d), y[2 * n_pv + n_kq:].reshape(2 * d, 2 * d))
 
@@ -334,6 +368,10 @@ def integrate_full_population(gradient, d: int, W_PV0, W_KQ0, t_max: float = 200
     FlowResult
         State in the :func:`pack_full` layout; LSODA with its own finite-difference Jacobian.
     """
+    require_callable("gradient", gradient, "a callable (PV_re, PV_im, KQ_re, KQ_im) -> 4 gradients")
+    require_int("d", d, 1, "the token dimension")
+    require_finite_array("W_PV0", W_PV0)
+    require_finite_array("W_KQ0", W_KQ0)
     W_PV0, W_KQ0 = np.asarray(W_PV0, complex), np.asarray(W_KQ0, complex)
     if W_PV0.shape != (d, 2 * d) or W_KQ0.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV0 must have shape {(d, 2 * d)} and W_KQ0 {(2 * d, 2 * d)} "

@@ -35,9 +35,11 @@ class SimulationResult:
     message : str
     summary : Summary  headline numbers (a dict; ``summary()`` gives them as text)
     series : dict      every plotted series (also written as JSON)
-    figures : list of str      PNG paths written
+    figures : list of str      PNG and PDF paths written
     json_path : str or None
     seconds : float
+    provenance : dict
+        Versions, git commit when known, seed, quick flag and parameters (also in the JSON).
     """
 
     name: str
@@ -48,6 +50,22 @@ class SimulationResult:
     figures: list = field(default_factory=list)
     json_path: str | None = None
     seconds: float = 0.0
+    provenance: dict = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: status, headline numbers and the PNG figures inline."""
+        import base64
+        import html
+
+        parts = [f"<p><b>{html.escape(self.name)}</b>: {html.escape(self.status)} ({html.escape(self.message)}), "
+                 f"{self.seconds:.1f} s</p>", f"<pre>{html.escape(self.summary())}</pre>"]
+        for path in self.figures:
+            if path.endswith(".png") and os.path.exists(path):
+                with open(path, "rb") as fh:
+                    data = base64.b64encode(fh.read()).decode("ascii")
+                parts.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(os.path.basename(path))}" '
+                             'style="max-width:100%"/>')
+        return "\n".join(parts)
 
     def __str__(self) -> str:
         files = f"; wrote {len(self.figures)} figure(s) and {self.json_path}" if self.json_path else ""
@@ -69,11 +87,11 @@ def _prepare_out(out_dir):
     if out_dir is None:
         return None
     try:
+        import tempfile
+
         os.makedirs(out_dir, exist_ok=True)
-        probe = os.path.join(out_dir, ".mesacheck-write-test")
-        with open(probe, "w") as fh:
-            fh.write("")
-        os.remove(probe)
+        with tempfile.TemporaryFile(dir=out_dir):  # unlinked at once on POSIX: nothing left if interrupted
+            pass
     except OSError as exc:
         raise ValueError(f"cannot write to out_dir {str(out_dir)!r} ({exc.strerror or exc}): "
                          f"choose a writable directory.") from None
@@ -96,12 +114,40 @@ def _tolist(v):
     return v
 
 
+def _provenance(seed, quick, params) -> dict:
+    """Versions (mesacheck, NumPy, SciPy, matplotlib), the git commit when known, seed, quick, parameters."""
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    import scipy
+
+    def version(dist):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    commit = None
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.exists(os.path.join(root, ".git")):
+        try:
+            proc = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+            commit = proc.stdout.strip() if proc.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            commit = None
+    return {"mesacheck": version("mesacheck"), "python": platform.python_version(), "sympy": version("sympy"),
+            "numpy": np.__version__, "scipy": scipy.__version__, "matplotlib": version("matplotlib"),
+            "git_commit": commit, "seed": seed, "quick": bool(quick), "parameters": dict(params)}
+
+
 def _write_json(out, name, result: SimulationResult) -> str:
+    from proofs_check.io import atomic_write
+
     path = os.path.join(out, f"{name}.json")
-    with open(path, "w") as fh:
-        json.dump(_tolist({"name": name, "status": result.status, "message": result.message,
-                           "summary": result.summary, "series": result.series}), fh, indent=1)
-    return path
+    return atomic_write(path, json.dumps(_tolist({"name": name, "status": result.status, "message": result.message,
+                                                   "provenance": result.provenance, "summary": result.summary,
+                                                   "series": result.series}), indent=1))
 
 
 class _Progress:
@@ -172,15 +218,21 @@ def _fig1(quick, seed, params, out, progress):
         panels = []
         for law, ylab in (("gaussian", "pred/true ratio"), ("sparse", "test loss")):
             s = series[law]
+            colours = {k: f"C{i}" for i, k in enumerate(s["runs"])}  # a run and its flow share a colour
             panels.append({"title": f"{law}: ab vs epoch (lr={s['lr']:g})", "xlabel": "epoch", "ylabel": "ab",
-                           "series": [dict(x=r["epochs"], y=r["ab"], label=k) for k, r in s["runs"].items()]
-                           + [dict(x=r["epochs"], y=r["flow_ab"], label=f"flow {k}", style=":")
+                           "series": [dict(x=r["epochs"], y=r["ab"], label=k, color=colours[k])
+                                      for k, r in s["runs"].items()]
+                           + [dict(x=r["epochs"], y=r["flow_ab"], label=f"flow {k}", style=":", color=colours[k])
                               for k, r in s["runs"].items()],
                            "hlines": [{"y": s["theory_limit_ab"], "label": "theory (C4)"}]})
             metric = "ratio" if law == "gaussian" else "test_loss"
+            # at ab = u the predictor is u diag(|z_j|^2) x_{T+1} up to O(1/T) phase sums: mean ratio u kappa_0
+            theory = ([{"y": s["theory_limit_ab"] * population.kappas(law, d)["kappa0"],
+                        "label": "theory: ab* kappa_0 (T -> oo: C6)"}] if law == "gaussian" else [])
             panels.append({"title": f"{law}: {ylab}", "xlabel": "epoch", "ylabel": ylab,
-                           "logy": law == "sparse",
-                           "series": [dict(x=r["epochs"], y=r[metric], label=k) for k, r in s["runs"].items()]})
+                           "logy": law == "sparse", "hlines": theory,
+                           "series": [dict(x=r["epochs"], y=r[metric], label=k, color=colours[k])
+                                      for k, r in s["runs"].items()]})
         figures.append(plots.line_panels(os.path.join(out, "zheng2024-fig1.png"), panels,
                                          f"Zheng et al. Fig. 1 reproduction (d={d}, T={T}, m={m})"))
     return status, "; ".join(messages) or "all runs finished", summary, series, figures
@@ -233,16 +285,23 @@ def _full_one(quick, seed, params, out, progress):
                              "unmasked_B_offdiag": float(np.mean(B.real[~np.eye(d, dtype=bool)]))}
     summary["unmasked_lower_empirical"] = summary["unmasked"]["final_test_loss"] < summary["masked"]["final_test_loss"]
     summary["unmasked_lower_population"] = loss_unmasked < loss_masked
-    series["population"] = {"A_real": A.real, "B_real": B.real}
+    series["population"] = {"A_real": A.real, "B_real": B.real, "masked_loss": loss_masked,
+                            "unmasked_loss": loss_unmasked, "masked_limit_ab": float(ar * br)}
     figures = []
     if out:
         figures.append(plots.heatmaps(os.path.join(out, "zheng2024-full-one-weights.png"), mats,
                                       "full-one: learned weights (real parts)"))
         figures.append(plots.line_panels(os.path.join(out, "zheng2024-full-one-loss.png"), [
             {"title": "test loss", "xlabel": "epoch", "ylabel": "loss", "logy": True,
-             "series": [dict(x=series[k]["epochs"], y=series[k]["test_loss"], label=k) for k in ("masked", "unmasked")]},
+             "series": [dict(x=series[k]["epochs"], y=series[k]["test_loss"], label=k, color=c)
+                        for k, c in (("masked", "C0"), ("unmasked", "C1"))],
+             "hlines": [{"y": loss_masked, "label": "population flow limit, masked", "color": "C0"},
+                        {"y": loss_unmasked, "label": "population flow limit, unmasked", "color": "C1",
+                         "style": ":"}]},
             {"title": "ab", "xlabel": "epoch", "ylabel": "ab",
-             "series": [dict(x=series[k]["epochs"], y=series[k]["ab"], label=k) for k in ("masked", "unmasked")]}],
+             "series": [dict(x=series[k]["epochs"], y=series[k]["ab"], label=k, color=c)
+                        for k, c in (("masked", "C0"), ("unmasked", "C1"))],
+             "hlines": [{"y": float(ar * br), "label": "masked population limit (C4)", "color": "C0"}]}],
             f"full-one (d={d}, T={T}, m={m}, lr={lr:g})"))
     return status, "; ".join(messages) or "both runs finished", summary, series, figures
 
@@ -296,6 +355,8 @@ def _oswald_one(quick, seed, params, out, progress):
             p = {"title": ylab, "xlabel": "Adam step", "ylabel": ylab, "logy": metric != "sens_cosine",
                  "series": [dict(x=series[k]["eval"]["step"], y=series[k]["eval"][metric], label=f"LSA {k}", style="-o")
                             for k in series], "hlines": []}
+            if metric == "sens_cosine":  # a layer that is one GD step has the GD step's sensitivities
+                p["hlines"].append({"y": 1.0, "label": "one GD step (O1): 1"})
             if metric == "loss_tf":
                 p["series"] += [dict(x=series[k]["eval"]["step"],
                                      y=[series[k]["gd_loss"]] * len(series[k]["eval"]["step"]),
@@ -355,7 +416,9 @@ def _gaussian_init(quick, seed, params, out, progress):
              "series": [dict(x=series[k]["epochs"], y=series[k]["ab"], label=k) for k in series],
              "hlines": [{"y": limit, "label": "theory (C4)"}]},
             {"title": "pred/true ratio", "xlabel": "epoch", "ylabel": "ratio",
-             "series": [dict(x=series[k]["epochs"], y=series[k]["ratio"], label=k) for k in series]}],
+             "series": [dict(x=series[k]["epochs"], y=series[k]["ratio"], label=k) for k in series],
+             "hlines": [{"y": limit * population.kappas("gaussian", d)["kappa0"],
+                         "label": "theory: ab* kappa_0 (T -> oo: C6)"}]}],
             f"Gaussian init (d={d}, T={T}, m={m}, lr={lr:g})"))
     return status, "; ".join(messages) or "all runs finished", summary, series, figures
 
@@ -363,6 +426,19 @@ def _gaussian_init(quick, seed, params, out, progress):
 # --- oswald2022-gdpp --------------------------------------------------------------------------
 
 GDPP_NS = (10, 25, 50)
+#: The one sign convention for gamma, in the JSON and the figure (that of training.gdpp_weights).
+GAMMA_CONVENTION = "x <- x - gamma (X X^T) x: the x-block of the layer's update is -gamma S_xx, S = Z Z^T"
+
+
+def _learned_gamma(W_PV, W_KQ, X, Y) -> float:
+    """The GD++ gamma that best matches a learned first layer: the least-squares fit of the x-block of
+    its update matrix M = W_PV S W_KQ by -gamma S_xx over the tasks (exactly gamma for GD++ weights)."""
+    Nx = X.shape[2]
+    Z = np.concatenate([X, Y[:, :, None]], axis=2).transpose(0, 2, 1)
+    S = Z @ Z.transpose(0, 2, 1)
+    M_xx = (W_PV @ S @ W_KQ)[:, :Nx, :Nx]
+    S_xx = S[:, :Nx, :Nx]
+    return -float(np.sum(M_xx * S_xx) / np.sum(S_xx * S_xx))
 
 
 def _gdpp(quick, seed, params, out, progress):
@@ -399,16 +475,19 @@ def _gdpp(quick, seed, params, out, progress):
         if res.status != "finished":
             status = "diverged"
             messages.append(f"{key}: {res.message}")
-        learned_gamma = -float(np.trace(res.W_PV[:Nx, :Nx] @ res.W_KQ[:Nx, :Nx])) / Nx
+        learned_gamma = _learned_gamma(res.W_PV, res.W_KQ, X, Y)
         eig = np.linalg.eigvalsh(np.einsum("bni,bnj->bij", X, X))
         summary[key] = {"loss_trained_2layer": float(curve["loss"][-1]), "loss_gd_1step": loss_gd1,
                         "loss_gd_2steps": loss_gd2, "loss_gdpp_2steps": loss_pp, "eta_gd": eta_gd,
                         "eta_gdpp": eta_pp, "gamma_gdpp": gamma_pp, "gamma_learned": learned_gamma,
+                        "gamma_learned_xx_blocks": -float(np.trace(res.W_PV[:Nx, :Nx] @ res.W_KQ[:Nx, :Nx])) / Nx,
+                        "gamma_convention": GAMMA_CONVENTION,
                         "eig_XXT_min_mean": float(eig[:, 0].mean()), "eig_XXT_max_mean": float(eig[:, -1].mean()),
                         "eig_XXT_p1": float(np.percentile(eig, 1)), "eig_XXT_p99": float(np.percentile(eig, 99)),
                         "adam_seconds": res.seconds}
         series[key] = {"eval": curve, "loss_gd_2steps": loss_gd2, "loss_gdpp_2steps": loss_pp,
-                       "train_step": res.steps, "train_loss": res.loss}
+                       "train_step": res.steps, "train_loss": res.loss, "N": N, "gamma_gdpp": gamma_pp,
+                       "gamma_learned": learned_gamma}
     figures = []
     if out:
         panels = []
@@ -420,6 +499,13 @@ def _gdpp(quick, seed, params, out, progress):
             panels[-1]["series"] += [
                 dict(x=s["eval"]["step"], y=[s["loss_gd_2steps"]] * len(s["eval"]["step"]), label="2 steps GD", style="--"),
                 dict(x=s["eval"]["step"], y=[s["loss_gdpp_2steps"]] * len(s["eval"]["step"]), label="2 steps GD++", style=":")]
+        Ns = [series[k]["N"] for k in series]
+        panels.append({"title": "gamma (x <- (I - gamma XX^T) x)", "xlabel": "N", "ylabel": "gamma",
+                       "series": [dict(x=Ns, y=[series[k]["gamma_gdpp"] for k in series], label="GD++ (line search)",
+                                       style="--s", color="C1"),
+                                  dict(x=Ns, y=[series[k]["gamma_learned"] for k in series],
+                                       label="learned (layer 1, fitted)", style="-o", color="C0")],
+                       "hlines": [{"y": 0.0, "color": "0.6", "style": "-"}]})
         figures.append(plots.line_panels(os.path.join(out, "oswald2022-gdpp.png"), panels,
                                          "recurrent two-layer LSA vs GD and GD++ (line-searched)"))
     return status, "; ".join(messages) or "trained for every N", summary, series, figures
@@ -434,6 +520,9 @@ SIMULATIONS: dict[str, Callable] = {
 }
 
 _PARAM_EXAMPLES = {"lr": "1e-4", "epochs": "150", "steps": "5000", "batch": "2048", "m": "10000"}
+#: The overrides each simulation uses (any other is rejected, never silently ignored).
+_SIM_PARAMS = {name: (("steps", "batch", "lr") if name.startswith("oswald") else ("lr", "epochs", "m"))
+               for name in SIMULATIONS}
 
 
 def simulation_names() -> list[str]:
@@ -455,7 +544,8 @@ def simulate(name: str, quick: bool = False, seed: int = 0, out_dir: str | None 
         Where PNGs and ``<name>.json`` go (created if missing).
     progress : callable (done, total, message), optional
     **params
-        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald).
+        Overrides: ``lr``, ``epochs``, ``m`` (Zheng), ``steps``, ``batch``, ``lr`` (von Oswald); one that
+        the chosen simulation does not use is a ValueError, never ignored.
 
     Raises
     ------
@@ -465,14 +555,42 @@ def simulate(name: str, quick: bool = False, seed: int = 0, out_dir: str | None 
     """
     if name not in SIMULATIONS:
         raise ValueError(f"unknown simulation {name!r}: choose one of {', '.join(SIMULATIONS)}.")
+    from theory.validation import require_bool, require_int
+
     for key, value in params.items():
         if key not in _PARAM_EXAMPLES:
-            raise ValueError(f"unknown parameter {key!r} for simulate: use one of {', '.join(_PARAM_EXAMPLES)}.")
+            raise ValueError(f"unknown parameter {key!r} for simulate: use one of {', '.join(_SIM_PARAMS[name])}.")
+        if key not in _SIM_PARAMS[name]:
+            raise ValueError(f"parameter {key!r} does not apply to simulate({name!r}): use one of "
+                             f"{', '.join(_SIM_PARAMS[name])}.")
         _check_positive(key, value, integer=key != "lr", example=_PARAM_EXAMPLES[key])
-    out = _prepare_out(out_dir)
+    require_bool("quick", quick)
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable (done, total, message) or None (got {type(progress).__name__})")
+    if out_dir is None:
+        return _run(name, quick, seed, params, None, progress)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"out_dir must be a path (str) or None (got {type(out_dir).__name__})")
+    import contextlib
+
+    from proofs_check.io import output_directory
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(output_directory(out_dir))
+        except OSError as exc:
+            raise ValueError(f"cannot write to out_dir {str(out_dir)!r} ({exc.strerror or exc}): "
+                             f"choose a writable directory.") from None
+        return _run(name, quick, seed, params, _prepare_out(out_dir), progress)
+
+
+def _run(name, quick, seed, params, out, progress) -> SimulationResult:
     start = time.perf_counter()
     status, message, summary, series, figures = SIMULATIONS[name](quick, seed, params, out, progress)
-    result = SimulationResult(name, status, message, Summary(summary), series, figures, None, 0.0)
+    figures = [f for png in figures for f in (png, os.path.splitext(png)[0] + ".pdf") if os.path.exists(f)]
+    result = SimulationResult(name, status, message, Summary(summary), series, figures, None, 0.0,
+                              provenance=_provenance(seed, quick, params))
     result.seconds = time.perf_counter() - start
     result.summary["seconds"] = result.seconds
     if out:

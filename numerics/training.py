@@ -20,7 +20,33 @@ from typing import Callable
 
 import numpy as np
 
-from . import sampling
+from theory.validation import (require_bool, require_callable, require_choice, require_finite, require_finite_array,
+                               require_int, require_positive)
+
+from . import fused, sampling
+
+
+def _check_tasks(X, Y, x_test, y_test=None):
+    """von Oswald tasks: X (B, N, Nx), Y (B, N), x_test (B, Nx), y_test (B,), all finite and real."""
+    X = require_finite_array("X", X, ndim=3, why="tasks of shape (B, N, Nx)", complex_ok=False)
+    B, N, Nx = X.shape
+    Y = require_finite_array("Y", Y, shape=(B, N), why="one target per context input", complex_ok=False)
+    x_test = require_finite_array("x_test", x_test, shape=(B, Nx), why="one query per task", complex_ok=False)
+    if y_test is not None:
+        y_test = require_finite_array("y_test", y_test, shape=(B,), why="one query target per task", complex_ok=False)
+    return X, Y, x_test, y_test
+
+
+def _check_lsa_weights(W_PV, W_KQ, Nx):
+    shape = (Nx + 1, Nx + 1)
+    return (require_finite_array("W_PV", W_PV, shape=shape, why=f"W_PV is (Nx+1, Nx+1) with Nx = {Nx}", complex_ok=False),
+            require_finite_array("W_KQ", W_KQ, shape=shape, why=f"W_KQ is (Nx+1, Nx+1) with Nx = {Nx}", complex_ok=False))
+
+
+def _check_zheng_data(name, x):
+    x = require_finite_array(name, x, ndim=3, why="sequences of shape (m, T, d)")
+    require_int("T", x.shape[1], 3, f"{name} needs T >= 3 tokens per sequence (axis 1)")
+    return x
 
 # --------------------------------------------------------------------------------------------
 # Zheng et al.: the causal linear self-attention on embedded sequences
@@ -127,8 +153,9 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
 
     Parameters
     ----------
-    x : ndarray, shape (m, T, d), complex, or ZhengPrefix
-        Sequences, or their precomputed prefix sums (faster when called every epoch).
+    x : ndarray, shape (m, T, d), complex, or ZhengPrefix, or fused.FusedData
+        Sequences, their precomputed prefix sums (faster when called every epoch), or the
+        sequences in the layout of the fused numba kernel (:mod:`numerics.fused`, fastest).
     P : ndarray, shape (d, 2d)        ``W^PV``
     Q : ndarray, shape (2d, 2d)       ``W^KQ``
     chunk : int
@@ -141,8 +168,21 @@ def zheng_loss_and_grad(x, P: np.ndarray, Q: np.ndarray, chunk: int = 100,
     grad_P : ndarray, shape (d, 2d)   (convention of the module docstring)
     grad_Q : ndarray, shape (2d, 2d)
     """
+    if isinstance(x, fused.FusedData):
+        d = x.d                                       # validated when it was built from an array
+    elif isinstance(x, ZhengPrefix):
+        d = np.asarray(P).shape[0]
+    else:
+        x = _check_zheng_data("x", x)
+        d = x.shape[2]
+    require_finite_array("P", P, shape=(d, 2 * d), why=f"W^PV is (d, 2d) with d = {d}")
+    require_finite_array("Q", Q, shape=(2 * d, 2 * d), why=f"W^KQ is (2d, 2d) with d = {d}")
+    require_int("chunk", chunk, 1, "sequences per block")
+    require_int("threads", threads, 1, "worker threads")
     P = np.asarray(P, dtype=np.complex128)
     Q = np.asarray(Q, dtype=np.complex128)
+    if isinstance(x, fused.FusedData):
+        return fused.loss_and_grad(x, P, Q, need_grad, threads)
     if isinstance(x, ZhengPrefix):
         m = x.m
         parts = _map(lambda ch: _zheng_chunk_full(*ch, P, Q, need_grad), x.chunks, threads)
@@ -243,8 +283,9 @@ def last_prediction(x: np.ndarray, P, Q, S_last: np.ndarray | None = None) -> np
     m, T, d = x.shape
     S = last_step_gram(x) if S_last is None else S_last
     e_last = np.concatenate([x[:, T - 2], x[:, T - 3]], axis=1)
-    w = (S @ (e_last @ np.ascontiguousarray(np.asarray(Q).T))[:, :, None])[:, :, 0]
-    return w @ np.ascontiguousarray(np.asarray(P).T) / (T - 2)
+    # einsum rather than matmul: these tiny products are slower through (threaded) BLAS
+    w = np.einsum("nab,nb->na", S, np.einsum("bc,nc->nb", np.asarray(Q), e_last))
+    return np.einsum("ja,na->nj", np.asarray(P), w) / (T - 2)
 
 
 def zheng_last_ratio(x: np.ndarray, P, Q, S_last=None) -> float:
@@ -287,6 +328,9 @@ class GDResult:
     ab, ratio, test_loss, train_loss : ndarray, shape (n,)
     P, Q : final parameters (the last finite ones)
     seconds : float
+    kernel : str
+        The epoch kernel that ran (see :func:`zheng_gd`'s ``kernel``), never chosen silently:
+        ``extra["kernel_reason"]`` says why, ``extra["operand_bytes"]`` what it stored.
     """
 
     status: str
@@ -301,13 +345,15 @@ class GDResult:
     Q: np.ndarray
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    kernel: str = ""
 
 
 def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0: float = 0.1,
              lr: float = 1e-4, epochs: int = 150, mask: bool = False, P0=None, Q0=None,
              log_ratio: bool = True, log_test_loss: bool = True, chunk: int = 100,
              blowup: float = 1e8, progress: Callable | None = None,
-             memory_budget: float = 1.2e9, threads: int = 2, precision: str = "single") -> GDResult:
+             memory_budget: float = 1.2e9, threads: int = 2, precision: str = "single",
+             kernel: str = "auto") -> GDResult:
     """Full-batch gradient descent on the empirical loss, as the authors train (spec section 5).
 
     Parameters
@@ -324,16 +370,41 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         ``blowup * max(1, initial loss)``.
     progress : callable (done, total, message), optional
     memory_budget : float
-        Bytes allowed for the precomputed prefix sums of the training set
-        (:class:`ZhengPrefix`); above it the prefix sums are recomputed chunk by chunk every epoch.
+        Bytes allowed for what the epoch kernel stores for the training and test sets together
+        (``KERNEL_BYTES[kernel](m, T, d, precision)`` each). An explicitly requested kernel that
+        does not fit raises ValueError; ``kernel="auto"`` takes the first that fits.
+    threads : int
+        Threads of the epoch kernel (each runs on its share of the sequences).
     precision : {"single", "double"}
-        Storage of the precomputed prefix sums: "single" (complex64, the authors' ``torch.cfloat``;
-        relative gradient error ~1e-6) or "double". Parameters are always complex128; the
-        recomputed (over-budget) path is always double.
+        Arithmetic of the stored operand: "single" (float32 / complex64, the authors'
+        ``torch.cfloat``; relative gradient error ~1e-7) or "double". Parameters are always
+        complex128; the "chunked" kernel is always double.
+    kernel : {"auto", "fused", "prefix", "chunked"}
+        "fused": one pass over the sequences computing loss and both gradients with running
+        prefix sums (:mod:`numerics.fused`, needs numba: ``pip install 'mesacheck[fast]'``);
+        "prefix": the prefix sums ``S_t`` stored once (:class:`ZhengPrefix`), batched NumPy
+        products every epoch; "chunked": the prefix sums recomputed chunk by chunk every epoch
+        (least memory without numba). "auto" takes fused, else prefix, else chunked, whichever
+        is available and fits ``memory_budget``. The choice and its reason are in the result
+        (``result.kernel``, ``result.extra["kernel_reason"]``).
     """
+    x_train = _check_zheng_data("x_train", x_train)
+    if x_test is not None:
+        x_test = _check_zheng_data("x_test", x_test)
+        if x_test.shape[1:] != x_train.shape[1:]:
+            raise ValueError(f"x_test must have the (T, d) of x_train {x_train.shape[1:]} (got {x_test.shape[1:]})")
+    for name, value in (("a0", a0), ("b0", b0)):
+        require_finite(name, value)
+    for name, value in (("mask", mask), ("log_ratio", log_ratio), ("log_test_loss", log_test_loss)):
+        require_bool(name, value)
+    require_int("chunk", chunk, 1, "sequences per block")
+    require_int("threads", threads, 1, "worker threads")
+    require_positive("memory_budget", memory_budget, "bytes for the precomputed prefix sums")
+    require_positive("blowup", blowup, "the loss at which the run is called diverged")
+    if progress is not None:
+        require_callable("progress", progress, "a callable (done, total, message) or None")
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double' (got {precision!r}).")
-    pdt = np.complex64 if precision == "single" else np.complex128
     if not lr > 0:
         raise ValueError(f"lr must be a positive step size (got {lr}): pass e.g. lr=1e-4.")
     if int(epochs) != epochs or epochs <= 0:
@@ -348,13 +419,11 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         apply_mask(P, Q)
     log = {"ab": [], "ratio": [], "test_loss": [], "train_loss": []}
     m, T, _ = x_train.shape
-    need = ZhengPrefix.bytes_needed(m, T, d, pdt)
-    data = ZhengPrefix(x_train, dtype=pdt) if need <= memory_budget else x_train
-    test_data = x_test
-    if x_test is not None and log_test_loss:
-        need_test = ZhengPrefix.bytes_needed(*x_test.shape, pdt)
-        if need_test + (need if data is not x_train else 0) <= memory_budget:
-            test_data = ZhengPrefix(x_test, dtype=pdt)
+    _check_T(T)
+    shapes = [x_train.shape] + ([x_test.shape] if (x_test is not None and log_test_loss) else [])
+    kernel, reason, need = choose_kernel(shapes, precision, memory_budget, kernel)
+    data = _operand(x_train, kernel, precision)
+    test_data = _operand(x_test, kernel, precision) if len(shapes) > 1 else x_test
     S_last = last_step_gram(x_test) if (x_test is not None and log_ratio) else None
 
     def record(train_loss):
@@ -402,7 +471,64 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
     return GDResult(status, message, diverged_at, np.arange(n), np.array(log["ab"]),
                     np.array(log["ratio"], dtype=float), np.array(log["test_loss"], dtype=float),
                     np.array(log["train_loss"], dtype=float),
-                    P, Q, time.perf_counter() - start)
+                    P, Q, time.perf_counter() - start,
+                    extra={"kernel_reason": reason, "operand_bytes": need, "memory_budget": memory_budget},
+                    kernel=kernel)
+
+
+#: Bytes each epoch kernel stores for one data set of shape (m, T, d) at a precision.
+KERNEL_BYTES = {
+    "fused": lambda m, T, d, precision: fused.FusedData.bytes_needed(
+        m, T, d, np.float32 if precision == "single" else np.float64),
+    "prefix": lambda m, T, d, precision: ZhengPrefix.bytes_needed(
+        m, T, d, np.complex64 if precision == "single" else np.complex128),
+    "chunked": lambda m, T, d, precision: 0,
+}
+KERNELS = ("auto",) + tuple(KERNEL_BYTES)
+
+
+def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "auto"):
+    """The epoch kernel of :func:`zheng_gd` for data sets of the given shapes.
+
+    Returns
+    -------
+    kernel : str
+    reason : str
+    operand_bytes : int      what the kernel stores for all the data sets together
+    """
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)} (got {kernel!r}).")
+    if not memory_budget > 0:
+        raise ValueError(f"memory_budget must be a positive number of bytes (got {memory_budget}).")
+
+    def need(k):
+        return int(sum(KERNEL_BYTES[k](*sh, precision) for sh in shapes))
+
+    if kernel != "auto":
+        if kernel == "fused" and not fused.available():
+            raise ValueError("kernel='fused' needs numba: pip install 'mesacheck[fast]' (or pass kernel='prefix').")
+        if need(kernel) > memory_budget:
+            raise ValueError(f"kernel={kernel!r} stores {need(kernel) / 1e9:.2f} GB, over memory_budget="
+                             f"{memory_budget / 1e9:.2f} GB: raise memory_budget or pass kernel='chunked'.")
+        return kernel, "requested", need(kernel)
+    why = []
+    for k in ("fused", "prefix", "chunked"):
+        if k == "fused" and not fused.available():
+            why.append("fused: numba not installed")
+            continue
+        if need(k) > memory_budget:
+            why.append(f"{k}: {need(k) / 1e9:.2f} GB over the {memory_budget / 1e9:.2f} GB budget")
+            continue
+        return k, "auto" + (f" ({'; '.join(why)})" if why else ""), need(k)
+    raise AssertionError("unreachable: the chunked kernel stores nothing")  # pragma: no cover
+
+
+def _operand(x, kernel, precision):
+    if kernel == "fused":
+        return fused.FusedData(x, dtype=np.float32 if precision == "single" else np.float64, lanes=64)
+    if kernel == "prefix":
+        return ZhengPrefix(x, dtype=np.complex64 if precision == "single" else np.complex128)
+    return x
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,7 +551,9 @@ def lsa_predict(W_PV: np.ndarray, W_KQ: np.ndarray, X: np.ndarray, Y: np.ndarray
     yhat : ndarray, shape (B,)
     cache : tuple used by :func:`lsa_loss_and_grad`
     """
+    X, Y, x_test, _ = _check_tasks(X, Y, x_test)
     Nx = X.shape[2]
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
     E = np.concatenate([X, Y[:, :, None]], axis=2)                  # (B, N, Nx+1)
     u = x_test @ np.ascontiguousarray(W_KQ[:, :Nx].T)               # W_KQ e_q
     Su = (E.transpose(0, 2, 1) @ (E @ u[:, :, None]))[:, :, 0]      # S u = E^T (E u)
@@ -435,7 +563,9 @@ def lsa_predict(W_PV: np.ndarray, W_KQ: np.ndarray, X: np.ndarray, Y: np.ndarray
 
 def lsa_loss_and_grad(W_PV, W_KQ, X, Y, x_test, y_test):
     """``L = (1/2) mean_b (yhat_b - y_b)^2`` and its gradients ``(dL/dW_PV, dL/dW_KQ)``."""
+    X, Y, x_test, y_test = _check_tasks(X, Y, x_test, y_test)
     B, N, Nx = X.shape
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
     yhat, (E, u, Su) = lsa_predict(W_PV, W_KQ, X, Y, x_test)
     res = yhat - y_test
     loss = 0.5 * float(np.mean(res ** 2))
@@ -507,10 +637,20 @@ def train_lsa_adam(steps: int = 5000, batch: int = 2048, lr: float = 1e-3, N: in
     is called at step 0 and every ``eval_every`` steps. ``layers > 1``: the recurrent LSA of
     :func:`lsa_recurrent_loss_and_grad` (shared weights).
     """
-    if not lr > 0:
-        raise ValueError(f"lr must be a positive step size (got {lr}): pass e.g. lr=1e-3.")
-    if int(steps) != steps or steps <= 0:
-        raise ValueError(f"steps must be a positive integer (got {steps}).")
+    require_positive("lr", lr, "a positive step size: pass e.g. lr=1e-3")
+    require_int("steps", steps, 1, "the number of Adam steps")
+    require_int("batch", batch, 1, "tasks per step")
+    require_int("N", N, 1, "the number of in-context examples")
+    require_int("Nx", Nx, 1, "the input dimension")
+    require_positive("r", r, "inputs are U(-r/2, r/2)")
+    require_positive("init_std", init_std, "the standard deviation of the initial weights")
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
+    require_int("log_every", log_every, 1, "log the loss every so many steps")
+    require_int("eval_every", eval_every, 1, "call callback every so many steps")
+    require_int("layers", layers, 1, "the number of (shared-weight) LSA layers")
+    for name, fn in (("progress", progress), ("callback", callback)):
+        if fn is not None:
+            require_callable(name, fn, "a callable or None")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     n = Nx + 1
@@ -556,6 +696,12 @@ def compare_lsa_to_gd(W_PV, W_KQ, n_tasks: int = 10000, N: int = 10, Nx: int = 1
     and sensitivities are invariant under the rescaling ``(s W_PV, W_KQ / s)`` (claim O4); the
     weights are compared through the rescaling-invariant products ``w_y (x) W_KQ[:, :Nx]``.
     """
+    require_int("Nx", Nx, 1, "the input dimension")
+    _check_lsa_weights(W_PV, W_KQ, Nx)
+    require_int("n_tasks", n_tasks, 2, "held-out tasks (and as many for the line search)")
+    require_int("N", N, 1, "the number of in-context examples")
+    require_positive("r", r, "inputs are U(-r/2, r/2)")
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
     rng = np.random.default_rng(seed)
     Xs, Ys, xs, ys = sampling.oswald_tasks(n_tasks, N, Nx, r, rng)
     eta = gd_best_eta(Xs, Ys, xs, ys)
@@ -639,6 +785,12 @@ def gdpp_weights(Nx: int, N: int, eta: float, gamma: float):
 
 def line_search_gd(X, Y, x_test, y_test, layers: int = 2, plus: bool = False):
     """Best (eta, gamma) for ``layers`` steps of GD (gamma = 0) or GD++ on the given tasks (Nelder-Mead)."""
+    X, Y, x_test, y_test = _check_tasks(X, Y, x_test, y_test)
+    require_int("layers", layers, 1, "the number of GD steps (LSA layers)")
+    require_bool("plus", plus)
+    if not np.any(np.einsum("bn,bni,bi->b", Y, X, x_test)):
+        raise ValueError("X, Y carry no signal: the one-step GD prediction sum_i y_i x_i^T x_test is 0 for every "
+                         "task, so no step size is better than another; pass tasks with non-zero inputs and targets")
     from scipy.optimize import minimize, minimize_scalar
 
     Nx, N = X.shape[2], X.shape[1]

@@ -16,9 +16,12 @@ Public checks (each returns a CheckResult whose label is earned from its evidenc
     check_identity(lhs, rhs, *, symbols=None, sizes=None, strategies=None)
     check_nonzero(expr, ...), check_inequality(expr, ">"), check_close(actual, expected, *, rtol, atol)
     combine(name, results), check_induction(name, base, step), counting_evidence(name, patterns, brute)
+    load_statement(entry)  -> SymPy       a JSON document's statement, read back
+    provenance(seed, parameters) -> dict  versions, git commit, seed, parameters of a run
 """
 from __future__ import annotations
 
+from .readback import load_statement, provenance
 from .registry import Check, Claim, UnknownClaimError, all_claims, get, override_stated, register, select, stated
 from .verdicts import CheckResult, Evidence, Method, Status, Verdict, combine
 
@@ -44,14 +47,19 @@ def verify(claim_id: str, include_slow: bool = False) -> Verdict:
     >>> verify("oswald2022.O4").status
     <Status.VERIFIED: 'VERIFIED'>
     """
+    from .registry import _require_id
+
+    _require_id(claim_id)
     return get(claim_id).verify(include_slow=include_slow)
 
 
 def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
-    """Check every claim matching ``patterns`` (ids or prefixes; all when None)."""
+    """Check every claim matching ``patterns`` (ids or prefixes, or one string; all when None)."""
+    if not isinstance(include_slow, bool):
+        raise TypeError(f"include_slow must be True or False (got {include_slow!r})")
     return [c.verify(include_slow=include_slow) for c in select(patterns)]
 
 
 __all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
-           "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", "stated", "override_stated",
-           *_CHECKS]
+           "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", "load_statement",
+           "provenance", "stated", "override_stated", *_CHECKS]

@@ -326,6 +326,10 @@ def check_induction(name: str, base: CheckResult, step: CheckResult, detail: str
     Both must be VERIFIED with ``symbolic-all-dimensions`` evidence (the step stated for a
     symbolic iterate); the result is labelled ``symbolic-induction``.
     """
+    for argument, value in (("base", base), ("step", step)):
+        if not isinstance(value, CheckResult):
+            raise TypeError(f"{argument} must be a CheckResult (got {type(value).__name__}): the result of "
+                            "check_identity on the base case / the induction step")
     parts = combine(name, [base, step], detail)
     if parts.status is not Status.VERIFIED:
         return parts
@@ -350,6 +354,9 @@ def counting_evidence(name: str, patterns, brute_force_agrees, detail: str = "")
         Comparisons of the counted closed forms with brute-force exact evaluation of the model at
         concrete sizes; every one must be VERIFIED.
     """
+    for argument, value in (("patterns", patterns), ("brute_force_agrees", brute_force_agrees)):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{argument} must be a sequence (got {type(value).__name__})")
     patterns = list(patterns)
     brute = list(brute_force_agrees)
     if not patterns:

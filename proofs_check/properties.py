@@ -901,6 +901,9 @@ def run_properties(patterns=None, examples: int | None = None, seed: int | None 
     except ModuleNotFoundError:
         print("mesacheck: error: property checks need Hypothesis: pip install 'mesacheck[test]'", file=sys.stderr)
         return EXIT_USAGE
+    from .strategies import use_user_storage
+
+    use_user_storage()
     _register_all()
     try:
         props = select_properties(patterns)
@@ -917,7 +920,10 @@ def run_properties(patterns=None, examples: int | None = None, seed: int | None 
         progress(len(props), len(props), "done")
     verdicts = _verdicts(results)
     if as_json:
+        from .readback import provenance
+
         doc = {"mode": "property", "seed": seed, "examples": examples,
+               "provenance": provenance(seed=seed, parameters={"patterns": list(patterns or []), "examples": examples}),
                "properties": [dict(r.to_dict(), claim=p.claim, kind=p.kind,
                                    reproduce=reproduce_command(p.name, seed, examples or p.examples))
                               for p, r in results],

@@ -38,7 +38,8 @@ class Check:
     parameters : tuple of str
         Size names the check accepts as keyword arguments (``mesacheck verify ID --at
         Nx=12,N=12``); each value is a positive integer. ``sized(**at)`` builds the call.
-    sized : callable (**sizes) -> CheckResult, optional
+    sized : callable, optional
+        ``sized(**sizes) -> CheckResult``.
         The check at user-given sizes.
     minimums : dict
         ``{size name: (least value, why)}`` for sizes that must be larger than 1.
@@ -51,6 +52,16 @@ class Check:
     parameters: tuple = ()
     sized: Callable[..., CheckResult] | None = None
     minimums: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .verdicts import _enum
+
+        self.method = _enum("method", Method, self.method) if not isinstance(self.method, Method) else self.method
+        _require(callable(self.run), "run", "a callable () -> CheckResult", self.run)
+        _require(self.sized is None or callable(self.sized), "sized", "a callable (**sizes) -> CheckResult or None",
+                 self.sized)
+        _require(isinstance(self.parameters, tuple) and all(isinstance(p, str) for p in self.parameters),
+                 "parameters", "a tuple of size names, e.g. ('d', 'T')", self.parameters)
 
 
 @dataclass
@@ -86,6 +97,16 @@ class Claim:
     description: str = ""
     stated: Callable[[], object] | None = None
 
+    def __post_init__(self) -> None:
+        _require(isinstance(self.id, str), "id", "a string '<paper>.<label>'", self.id)
+        paper, dot, label = self.id.partition(".")
+        if not (paper and dot and label):
+            raise ValueError(f"id must be '<paper>.<label>', e.g. 'mine.T1' (got {self.id!r})")
+        _require(isinstance(self.checks, list) and all(isinstance(c, Check) for c in self.checks),
+                 "checks", "a list of Check", self.checks)
+        _require(self.statement is None or callable(self.statement), "statement",
+                 "a callable () -> SymPy expression, or None", self.statement)
+
     @property
     def paper(self) -> str:
         return self.id.split(".", 1)[0]
@@ -107,13 +128,18 @@ class Claim:
             If ``at`` names a size no check of this claim accepts, or a value that is not a
             positive integer.
         """
+        _require(isinstance(include_slow, bool), "include_slow", "True or False", include_slow)
+        _require(at is None or isinstance(at, dict), "at", "a dict of sizes, e.g. {'d': 2}", at)
         start = time.perf_counter()
         if at:
             validate_sizes(self, at)
             chosen = [c for c in self.checks if c.sized is not None and set(at) <= set(c.parameters)]
             results = [run_check(c.name, c.method, lambda c=c: c.sized(**at)) for c in chosen]
         else:
-            results = [run_check(c.name, c.method, c.run) for c in self.checks if include_slow or not c.slow]
+            from .cache import cached_check
+
+            results = [run_check(c.name, c.method, cached_check(self.id, c)) for c in self.checks
+                       if include_slow or not c.slow]
         return Verdict(self.id, self.title, results, seconds=time.perf_counter() - start)
 
     def latex(self) -> str:
@@ -128,8 +154,19 @@ class Claim:
 
         return claim_markdown(self)
 
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+    def _repr_latex_(self) -> str | None:
+        text = self.latex()
+        return "$$" + text + "$$" if text else None  # None: Jupyter falls back to the Markdown display
+
+
+def _require(ok: bool, name: str, what: str, value) -> None:
+    if not ok:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise TypeError(f"{name} must be {what} (got {shown})")
+
+
+def _require_id(claim_id) -> None:
+    _require(isinstance(claim_id, str), "claim_id", "a claim id string such as 'oswald2022.O1'", claim_id)
 
 
 def validate_sizes(claim: Claim, at: dict) -> None:
@@ -214,6 +251,7 @@ class UnknownClaimError(KeyError):
 
 
 def register(claim: Claim) -> Claim:
+    _require(isinstance(claim, Claim), "claim", "a proofs_check.Claim", claim)
     if claim.id in _REGISTRY:
         raise ValueError(f"claim id {claim.id!r} registered twice")
     _REGISTRY[claim.id] = claim
@@ -239,6 +277,7 @@ def all_claims() -> list[Claim]:
 
 
 def get(claim_id: str) -> Claim:
+    _require_id(claim_id)
     _load()
     try:
         return _REGISTRY[claim_id]
@@ -254,6 +293,10 @@ def select(patterns: list[str] | tuple[str, ...] | None = None) -> list[Claim]:
     UnknownClaimError
         If a pattern matches nothing.
     """
+    if isinstance(patterns, str):
+        patterns = [patterns]  # one id or prefix
+    _require(patterns is None or (isinstance(patterns, (list, tuple)) and all(isinstance(p, str) for p in patterns)),
+             "patterns", "a list of claim ids or prefixes (or one string, or None for all)", patterns)
     claims = all_claims()
     if not patterns:
         return claims

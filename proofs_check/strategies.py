@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 __all__ = [
-    "load_profile", "PROFILE_CI", "PROFILE_DEV",
+    "load_profile", "PROFILE_CI", "PROFILE_DEV", "hypothesis_storage", "use_user_storage",
     "GaussianRational", "GeneratedLaw", "exact_moment", "kappas_at", "s_moments",
     "satisfies_S", "satisfies_E", "moment_identity_holds",
     "zheng_sizes", "regression_sizes", "initialisations", "rationals", "rational_matrices",
@@ -76,6 +76,44 @@ def load_profile(name: str | None = None) -> str:
         name = os.environ.get("HYPOTHESIS_PROFILE") or (PROFILE_CI if os.environ.get("CI") else PROFILE_DEV)
     settings.load_profile(name)
     return name
+
+
+#: Environment variable naming where Hypothesis keeps its example database and caches.
+STORAGE_ENV = "MESACHECK_HYPOTHESIS_DIR"
+
+
+def hypothesis_storage() -> str:
+    """Where mesacheck's Hypothesis runs keep their files: never the working directory.
+
+    ``$MESACHECK_HYPOTHESIS_DIR`` if set; else ``$HYPOTHESIS_STORAGE_DIRECTORY`` (Hypothesis's
+    own variable); else the platform's user cache directory: ``$XDG_CACHE_HOME`` or
+    ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows, each
+    followed by ``mesacheck/hypothesis``.
+    """
+    import os
+    import sys
+
+    for name in (STORAGE_ENV, "HYPOTHESIS_STORAGE_DIRECTORY"):
+        if os.environ.get(name):
+            return os.path.abspath(os.path.expanduser(os.environ[name]))
+    if sys.platform == "win32":  # pragma: no cover - platform specific
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~/AppData/Local")
+    elif sys.platform == "darwin":  # pragma: no cover - platform specific
+        base = os.path.expanduser("~/Library/Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "mesacheck", "hypothesis")
+
+
+def use_user_storage() -> str:
+    """Point Hypothesis's home directory (example database, constants cache) at
+    :func:`hypothesis_storage`; return it. Called by ``mesacheck verify --property`` and by
+    ``tests/conftest.py``, so that no ``.hypothesis/`` appears in the working directory."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    where = hypothesis_storage()
+    set_hypothesis_home_dir(where)
+    return where
 
 
 # --------------------------------------------------------------------------- exact scalars

@@ -128,6 +128,15 @@ def weakest(methods) -> Method | None:
 _SEVERITY = {Status.VERIFIED: 0, Status.INCONCLUSIVE: 1, Status.REFUTED: 2}
 
 
+def _enum(name: str, kind, value):
+    """``kind(value)``, or a one-line error naming the argument and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise ValueError(f"{name} must be a {kind.__name__} or one of {choices} (got {value!r})") from None
+
+
 @dataclass
 class CheckResult:
     """Outcome of one check of a claim.
@@ -167,8 +176,8 @@ class CheckResult:
     evidence: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.status = Status(self.status)
-        self.declared = Method(self.declared)
+        self.status = _enum("status", Status, self.status)
+        self.declared = _enum("method", Method, self.declared)
         if self.status is Status.INCONCLUSIVE and not self.reason:
             raise ValueError("an INCONCLUSIVE check must carry a reason")
         if self.status is Status.REFUTED and not self.counterexample:
@@ -205,6 +214,11 @@ class CheckResult:
             "evidence": [e.to_dict() for e in self.evidence],
             "seconds": round(self.seconds, 4),
         }
+
+    def _repr_markdown_(self) -> str:
+        from .reports import check_markdown
+
+        return check_markdown(self)
 
 
 def summarize_scope(evidence) -> str:
@@ -272,7 +286,13 @@ def combine(name: str, results, detail: str = "", **expressions: Any) -> CheckRe
     INCONCLUSIVE one leaves it undecided; a VERIFIED sub-result without engine evidence makes it
     INCONCLUSIVE. The label of the combination is the weakest of its parts' evidence.
     """
+    if isinstance(results, (str, bytes)) or not hasattr(results, "__iter__"):
+        raise TypeError(f"results must be a list of CheckResult (got {type(results).__name__}): pass the results "
+                        "of check_identity, check_close, ...")
     results = list(results)
+    bad = [type(r).__name__ for r in results if not isinstance(r, CheckResult)]
+    if bad:
+        raise TypeError(f"results must be a list of CheckResult (got a {bad[0]}): pass the results of the checks")
     if not results:
         return inconclusive(name, Method.NUMERIC_TOLERANCE, "nothing was checked", detail=detail)
     declared = weakest(r.declared for r in results)
@@ -310,6 +330,8 @@ class Verdict:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.checks, list) or not all(isinstance(c, CheckResult) for c in self.checks):
+            raise TypeError(f"checks must be a list of CheckResult (got {type(self.checks).__name__})")
         self.checks = [earned(c) for c in self.checks]
 
     @property

@@ -20,7 +20,7 @@ BAD_INPUT = [
     ("unknown claim", ["verify", "oswald2022.O9"], "unknown claim 'oswald2022.O9'"),
     ("unknown prefix", ["verify", "nonsense"], "mesacheck list"),
     ("unknown show", ["show", "zzz"], "unknown claim"),
-    ("unknown latex", ["latex", "oswald2022"], "unknown claim"),
+    ("unknown latex", ["latex", "oswald2022.O9"], "unknown claim"),
     ("bad option", ["verify", "--frobnicate"], "unrecognized arguments"),
     ("non-integer examples", ["verify", "--property", "--examples", "ten"], "positive integer"),
     ("zero examples", ["verify", "--property", "--examples", "0"], "positive integer"),

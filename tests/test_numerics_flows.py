@@ -44,5 +44,5 @@ def test_max_time_is_reported():
 def test_geometric_grid_and_bad_span():
     g = flows.geometric_grid(10.0, 5, 0.01)
     assert g[0] == 0 and np.allclose(np.diff(np.log(g[1:])), np.log(10) * 3 / 4)
-    with pytest.raises(ValueError, match="t_max must be positive"):
+    with pytest.raises(ValueError, match="t_max must be (a )?positive"):
         flows.integrate_flow(lambda t, y: -y, [1.0], t_max=0.0)

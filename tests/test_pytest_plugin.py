@@ -61,7 +61,7 @@ def test_identity_property_based(mesacheck):
 def test_property_counterexample(mesacheck):
     def body(n):
         assert n * n != 49
-    mesacheck.check_property(body, st.integers(0, 1000), examples=300, name="no square 49")
+    mesacheck.check_property(body, st.integers(0, 20), examples=300, name="no square 49")  # 7 is sure to be drawn
 
 
 @pytest.mark.mesacheck_claim

@@ -5,13 +5,15 @@ import pytest
 
 import theory.causal_attention
 import theory.dynamics
+import theory.lattice_count
 import theory.moments
 import theory.zheng_patterns
 import theory.zheng_population
 
 
 @pytest.mark.parametrize("module", [theory.moments, theory.causal_attention, theory.zheng_population,
-                                    theory.dynamics, theory.zheng_patterns], ids=lambda m: m.__name__)
+                                    theory.dynamics, theory.zheng_patterns, theory.lattice_count],
+                         ids=lambda m: m.__name__)
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
@@ -23,6 +25,6 @@ def test_theory_modules_are_pure_sympy():
     import sys
 
     code = ("import sys, theory.moments, theory.causal_attention, theory.zheng_population, theory.dynamics, "
-            "theory.zheng_patterns; print(any(m in sys.modules for m in ('numpy', 'scipy')))")
+            "theory.zheng_patterns, theory.zheng_invariance, theory.causal_model, theory.lattice_count; print(any(m in sys.modules for m in ('numpy', 'scipy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -32,6 +32,8 @@ from .dynamics import (CONVENTIONS, LOSS_SCALE, RHO, ReducedFlow, attention_pred
 from .zheng_patterns import coefficients_all_T, count_solutions, diagonal_loss_all_T, per_step_coefficients
 from .zheng_invariance import off_block_invariance, off_diagonal_moment_types
 from .zheng_full import FullPopulationGradient, full_population_gradient
+from .causal_model import CausalModel
+from .lattice_count import LatticeCount, count_lattice_points
 
 __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "RegressionPrompt",
            "regression_prompt", "gd_construction", "gdpp_construction", "least_squares_loss",
@@ -46,4 +48,5 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "conserved_rate", "fixed_points", "limit_of_product", "limits_of_a_b", "balanced_solution",
            "attention_prediction_on_ab", "one_step_gd_prediction", "reduced_flow_function", "entrywise_flow_all_T",
            "coefficients_all_T", "per_step_coefficients", "diagonal_loss_all_T", "count_solutions",
-           "off_block_invariance", "off_diagonal_moment_types", "FullPopulationGradient", "full_population_gradient"]
+           "off_block_invariance", "off_diagonal_moment_types", "FullPopulationGradient", "full_population_gradient",
+           "CausalModel", "LatticeCount", "count_lattice_points"]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
+from .validation import require_int, require_type
+
 Blocks = list  # [[block or None, block or None], [block or None, block or None]]
 
 
@@ -143,6 +145,9 @@ def lsa_layer(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> Tokens:
 
 def _validate(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> None:
     """Shapes must agree; the message names the offending argument and the expected shape."""
+    require_type("tokens", tokens, Tokens, "a theory.Tokens (X, Y, x_query, y_query)")
+    for wname, W in (("W_PV", W_PV), ("W_KQ", W_KQ)):
+        require_type(wname, W, (list, tuple), "a 2 x 2 grid of blocks [[xx, xy], [yx, yy]] (None for zero)")
     X, Y = tokens.X, tokens.Y
     if X.shape[1] != Y.shape[1]:
         raise ValueError(f"tokens.Y must have one column per context token like tokens.X: "
@@ -170,6 +175,11 @@ def lsa_forward(weights: LSAWeights | list, tokens: Tokens, layers: int = 1) -> 
     list of Tokens
         ``[tokens, after layer 1, ..., after layer K]``.
     """
+    require_int("layers", layers, 1, "the number of LSA layers")
+    require_type("weights", weights, (LSAWeights, list), "an LSAWeights or a list of them (one per layer)")
+    if isinstance(weights, list) and layers != 1 and len(weights) != layers:
+        raise ValueError(f"weights must have one LSAWeights per layer ({layers} layers, got {len(weights)}): "
+                         "pass layers=len(weights) or one LSAWeights")
     per_layer = weights if isinstance(weights, list) else [weights] * layers
     states = [tokens]
     for w in per_layer:
@@ -179,4 +189,5 @@ def lsa_forward(weights: LSAWeights | list, tokens: Tokens, layers: int = 1) -> 
 
 def prediction(tokens: Tokens):
     """The model's prediction: minus the ``y``-part of the (updated) query token."""
+    require_type("tokens", tokens, Tokens, "a theory.Tokens (X, Y, x_query, y_query)")
     return -tokens.y_query

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .validation import require_int, require_matrix, require_type
+
 __all__ = ["TokenSymbols", "token_symbols", "check_sizes", "sequence", "embedding", "conjugate",
            "causal_prediction", "manifold_AB", "manifold_ab"]
 
@@ -48,6 +50,12 @@ class TokenSymbols:
         return len(self.z)
 
 
+def _check_symbols(symbols, d: int | None = None) -> None:
+    require_type("symbols", symbols, TokenSymbols, "a TokenSymbols from token_symbols(d)")
+    if d is not None and symbols.d != d:
+        raise ValueError(f"symbols must be for dimension d = {d} (got d = {symbols.d}): pass token_symbols({d})")
+
+
 def token_symbols(d: int) -> TokenSymbols:
     """Symbols ``z_j``, ``zbar_j`` (conjugate of ``z_j``) and ``lambda_j``, j = 1..d."""
     check_sizes(d=d)
@@ -64,6 +72,8 @@ def sequence(d: int, T: int, symbols: TokenSymbols | None = None) -> sp.Matrix:
     Matrix([[z_1, lambda_1*z_1, lambda_1**2*z_1]])
     """
     check_sizes(d=d, T=T)
+    if symbols is not None:
+        _check_symbols(symbols, d)
     s = symbols or token_symbols(d)
     return sp.Matrix(d, T, lambda j, t: s.lam[j] ** t * s.z[j])
 
@@ -74,6 +84,7 @@ def conjugate(expr, symbols: TokenSymbols):
     Swaps ``z_j`` and ``zbar_j``, maps :math:`\lambda_j \to \lambda_j^{-1}` and
     :math:`i \to -i`; all other symbols are taken real.
     """
+    _check_symbols(symbols)
     swap = {}
     for z, zb, lam in zip(symbols.z, symbols.zbar, symbols.lam):
         swap[z] = zb
@@ -86,17 +97,29 @@ def conjugate(expr, symbols: TokenSymbols):
 
 
 def embedding(X: sp.Matrix, i: int) -> sp.Matrix:
-    """``e_i = (x_i; x_{i-1})``, shape (2d, 1), with ``x_0 = 0`` (i is 1-based)."""
+    """``e_i = (x_i; x_{i-1})``, shape (2d, 1), with ``x_0 = 0`` (i is 1-based).
+
+    The blocks and their time shifts are those of :func:`theory.causal_model.causal_model`.
+    """
+    from .causal_model import causal_model
+
+    require_matrix("X", X, why="the tokens as columns, shape (d, T)")
+    require_int("i", i, why=f"i is 1-based, in 1..T = {X.cols}")
     d = X.rows
     if not 1 <= i <= X.cols:
         raise ValueError(f"i must be in 1..T = {X.cols} (got {i}): e_i needs the token x_i")
-    top = X[:, i - 1]
-    bottom = X[:, i - 2] if i >= 2 else sp.zeros(d, 1)
-    return top.col_join(bottom)
+    model = causal_model()
+    blocks = []
+    for b in range(model.n_blocks):
+        s = model.token_time(i, b)
+        blocks.append(X[:, s - 1] if 1 <= s <= X.cols else sp.zeros(d, 1))
+    return sp.Matrix.vstack(*blocks)
 
 
 def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp.Matrix, t: int) -> sp.Matrix:
-    r"""The prediction :math:`\hat y_t = \frac{1}{t-1} W^{PV} E_t E_t^H W^{KQ} e_t`, shape (d, 1).
+    r"""The prediction :math:`\hat y_t = \frac{1}{\rho_t} W^{PV} E_t E_t^H W^{KQ} e_t`, shape (d, 1).
+
+    Embedding, context, and :math:`\rho_t` are those of :func:`theory.causal_model.causal_model`.
 
     Parameters
     ----------
@@ -112,19 +135,27 @@ def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp
     -------
     Matrix, shape (d, 1)
     """
+    for name, M in (("W_PV", W_PV), ("W_KQ", W_KQ), ("X", X), ("X_conj", X_conj)):
+        require_matrix(name, M)
     d = X.rows
     check_sizes(d=d, T=X.cols, t=t)
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
-    E = sp.Matrix.hstack(*[embedding(X, i) for i in range(1, t + 1)])
+    from .causal_model import causal_model
+
+    model = causal_model()
+    context = range(1, t + model.context_last + 1)
+    E = sp.Matrix.hstack(*[embedding(X, i) for i in context])
     if X_conj.shape != X.shape:
         raise ValueError(f"X_conj must have the shape of X {X.shape} (got {X_conj.shape})")
-    E_H = sp.Matrix.hstack(*[embedding(X_conj, i) for i in range(1, t + 1)]).T
-    return (W_PV * (E * (E_H * (W_KQ * embedding(X, t))))) / (t - 1)
+    E_H = sp.Matrix.hstack(*[embedding(X_conj, i) for i in context]).T
+    return (W_PV * (E * (E_H * (W_KQ * embedding(X, t))))) / model.rho_at(t)
 
 
 def manifold_AB(A: sp.Matrix, B: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
     r"""The point of :math:`M_{A,B}`: ``W_PV = [B, 0]``, ``W_KQ = [[0, 0], [A, 0]]``."""
+    require_matrix("A", A)
+    require_matrix("B", B)
     d = A.rows
     if A.shape != (d, d) or B.shape != (d, d):
         raise ValueError(f"A and B must be square of the same size (got {A.shape}, {B.shape})")

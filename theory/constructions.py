@@ -14,6 +14,7 @@ from sympy.matrices.expressions import MatrixSymbol
 
 from .attention import LSAWeights, Tokens, eye
 from .polymatrix import PolyMatrix
+from .validation import require_bool, require_matrix, require_type
 
 
 def _check_size(name: str, value) -> None:
@@ -103,6 +104,7 @@ def regression_prompt(Nx=None, Ny=None, N=None, polynomial: bool = True) -> Regr
     >>> p.X.shape, p.Y.shape, p.W0.shape
     ((2, 3), (1, 3), (1, 2))
     """
+    require_bool("polynomial", polynomial)
     sizes = {"Nx": Nx, "Ny": Ny, "N": N}
     if all(v is None for v in sizes.values()):
         Nx, Ny, N = sp.symbols("N_x N_y N", integer=True, positive=True)
@@ -141,6 +143,13 @@ def _scalar(name: str, value):
     return value
 
 
+def _construction_args(prompt, eta, W0):
+    require_type("prompt", prompt, RegressionPrompt, "a RegressionPrompt (from regression_prompt())")
+    eta = prompt.eta if eta is None else _scalar("eta", eta)
+    W0 = prompt.W0 if W0 is None else require_matrix("W0", W0, (prompt.Ny, prompt.Nx), "W_0 is (Ny, Nx)")
+    return eta, W0
+
+
 def gd_construction(prompt: RegressionPrompt, eta=None, W0=None) -> LSAWeights:
     """Proposition 1: the layer that performs one GD step on the in-context loss.
 
@@ -153,8 +162,7 @@ def gd_construction(prompt: RegressionPrompt, eta=None, W0=None) -> LSAWeights:
     ----------
     von Oswald et al. 2022, Proposition 1.
     """
-    eta = prompt.eta if eta is None else _scalar("eta", eta)
-    W0 = prompt.W0 if W0 is None else W0
+    eta, W0 = _construction_args(prompt, eta, W0)
     Ix, Iy = prompt.eye(prompt.Nx), prompt.eye(prompt.Ny)
     W_K = [[Ix, None], [None, None]]
     W_V = [[None, None], [W0, -Iy]]
@@ -173,9 +181,8 @@ def gdpp_construction(prompt: RegressionPrompt, gamma, eta=None, W0=None) -> LSA
     ----------
     von Oswald et al. 2022, Sec. 4 (GD++).
     """
-    eta = prompt.eta if eta is None else _scalar("eta", eta)
+    eta, W0 = _construction_args(prompt, eta, W0)
     gamma = _scalar("gamma", gamma)
-    W0 = prompt.W0 if W0 is None else W0
     Ix, Iy = prompt.eye(prompt.Nx), prompt.eye(prompt.Ny)
     W_K = [[Ix, None], [None, None]]
     W_V = [[Ix, None], [W0, -Iy]]

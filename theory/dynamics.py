@@ -27,7 +27,8 @@ import sympy as sp
 
 from .causal_attention import causal_prediction, check_sizes, manifold_AB, manifold_ab
 from .moments import TokenLaw
-from .zheng_population import PopulationDerivatives, population_derivatives
+from .validation import require_bool, require_int, require_positive, require_scalar, require_type
+from .zheng_population import PopulationDerivatives, population_derivatives, require_law
 
 __all__ = [
     "LOSS_SCALE", "RHO", "CONVENTIONS", "a_sym", "b_sym", "u_sym", "tau", "gradient_on_ab", "gradient_on_AB",
@@ -40,9 +41,9 @@ __all__ = [
 LOSS_SCALE = sp.Rational(1, 2)
 #: The normaliser rho_t of the prediction, as an expression in t.
 RHO = sp.Symbol("t", integer=True, positive=True) - 1
-CONVENTIONS = {
-    "loss": "L = E_{z,W} sum_{t=2}^{T-1} (1/2) ||yhat_t - x_{t+1}||^2",
-    "rho_t": "t - 1",
+CONVENTIONS = {            # the text is built from LOSS_SCALE and RHO (the values used by theory.causal_model)
+    "loss": f"L = E_{{z,W}} sum_{{t=2}}^{{T-1}} ({LOSS_SCALE}) ||yhat_t - x_{{t+1}}||^2",
+    "rho_t": str(RHO),
     "complex gradient": "grad = dL/du + i dL/dv for w = u + i v; flow dw/dtau = -grad",
     "reduced flow": "entrywise: a = (W^KQ_21)_jj, b = (W^PV_11)_jj",
 }
@@ -60,8 +61,19 @@ def gradient_on_ab(d: int, T: int, law: TokenLaw | None, gradient: bool = True) 
     PopulationDerivatives
         ``grad_PV`` shape (d, 2d), ``grad_KQ`` shape (2d, 2d), polynomials in ``a_sym``, ``b_sym``.
     """
+    check_sizes(d=d, T=T)
+    require_law(law, d, optional=True)
     W_PV, W_KQ = manifold_ab(d, a_sym, b_sym)
     return population_derivatives(d, T, W_PV, W_KQ, law, params=(a_sym, b_sym), gradient=gradient)
+
+
+def _check_flow(flow) -> None:
+    require_type("flow", flow, ReducedFlow, "a ReducedFlow (from reduced_flow(d, T, law))")
+
+
+def _check_deriv(deriv, d) -> None:
+    require_type("deriv", deriv, PopulationDerivatives, "a PopulationDerivatives (from gradient_on_ab)")
+    check_sizes(d=d)
 
 
 def gradient_on_AB(d: int, T: int, law: TokenLaw | None):
@@ -74,6 +86,7 @@ def gradient_on_AB(d: int, T: int, law: TokenLaw | None):
     (PopulationDerivatives, A, B)
     """
     check_sizes(d=d, T=T)
+    require_law(law, d, optional=True)
     p = sp.Matrix(d, d, lambda j, k: sp.Symbol(f"p_{j + 1}{k + 1}", real=True))
     q = sp.Matrix(d, d, lambda j, k: sp.Symbol(f"q_{j + 1}{k + 1}", real=True))
     r = sp.Matrix(d, d, lambda j, k: sp.Symbol(f"r_{j + 1}{k + 1}", real=True))
@@ -93,6 +106,7 @@ def invariance_residuals_AB(deriv: PopulationDerivatives, d: int) -> dict:
     dict
         ``"W_PV[:, d:]"`` shape (d, d) and the three ``W_KQ`` blocks other than ``[d:, :d]``.
     """
+    _check_deriv(deriv, d)
     g_pv, g_kq = deriv.grad_PV, deriv.grad_KQ
     return {"W_PV_12": g_pv[:, d:], "W_KQ_11": g_kq[:d, :d], "W_KQ_12": g_kq[:d, d:], "W_KQ_22": g_kq[d:, d:]}
 
@@ -103,6 +117,7 @@ def invariance_residuals_ab(deriv: PopulationDerivatives, d: int) -> dict:
     Off-diagonal entries of the gradients of :math:`W^{PV}_{11}` and :math:`W^{KQ}_{21}`, the
     differences of their diagonal entries, and their imaginary parts.
     """
+    _check_deriv(deriv, d)
     blocks = {"PV11": deriv.grad_PV[:, :d], "KQ21": deriv.grad_KQ[d:, :d]}
     out = {}
     for name, G in blocks.items():
@@ -178,6 +193,13 @@ def reduced_flow(d: int, T: int, law: TokenLaw, loss_scale=None, masked: bool = 
     ----------
     Zheng et al. (2024), Sec. 4 (reduced dynamics behind Theorem 4.1); spec claim C3.
     """
+    check_sizes(d=d, T=T)
+    require_law(law, d)
+    require_bool("masked", masked)
+    if loss_scale is not None:
+        require_positive("loss_scale", require_scalar("loss_scale", loss_scale), "the loss is c * E||yhat - y||^2, c > 0")
+    if deriv is not None:
+        _check_deriv(deriv, d)
     deriv = deriv or gradient_on_ab(d, T, law)
     scale = (sp.sympify(loss_scale) / LOSS_SCALE) if loss_scale is not None else sp.Integer(1)
     residuals = invariance_residuals_ab(deriv, d)
@@ -209,6 +231,7 @@ def entrywise_flow_all_T(d: int) -> tuple[list, list]:
     """
     from .zheng_patterns import diagonal_loss_all_T
 
+    check_sizes(d=d)
     dl = diagonal_loss_all_T(d)
     at = {**{s: a_sym for s in dl.a}, **{s: b_sym for s in dl.b}}
     a_dots = [sp.expand(-sp.diff(dl.loss, s).subs(at)) for s in dl.a]
@@ -218,11 +241,13 @@ def entrywise_flow_all_T(d: int) -> tuple[list, list]:
 
 def product_flow(flow: ReducedFlow) -> sp.Expr:
     r""":math:`\dot u` for :math:`u = ab`, by the chain rule: :math:`\dot a b + a \dot b`."""
+    _check_flow(flow)
     return sp.factor(flow.a_dot * flow.b + flow.a * flow.b_dot)
 
 
 def conserved_rate(flow: ReducedFlow) -> sp.Expr:
     r""":math:`\frac{d}{d\tau}(a^2 - b^2) = 2a\dot a - 2b\dot b` (zero when it is conserved)."""
+    _check_flow(flow)
     return sp.expand(2 * flow.a * flow.a_dot - 2 * flow.b * flow.b_dot)
 
 
@@ -238,6 +263,7 @@ def fixed_points(flow: ReducedFlow) -> list[dict]:
     list of dict
         ``{a: ..., b: ...}`` or ``{a: expr in b}`` (a curve parametrised by ``b``).
     """
+    _check_flow(flow)
     a, b = flow.a, flow.b
     basis = sp.groebner([sp.numer(sp.together(flow.a_dot)), sp.numer(sp.together(flow.b_dot))], a, b, order="lex")
     solutions = sp.solve(list(basis), [a, b], dict=True)
@@ -251,6 +277,7 @@ def fixed_points(flow: ReducedFlow) -> list[dict]:
 
 def limit_of_product(flow: ReducedFlow) -> sp.Expr:
     r"""The value of :math:`ab` on the non-trivial fixed-point curve (Theorem 4.1's :math:`\lim ab`)."""
+    _check_flow(flow)
     values = set()
     for sol in fixed_points(flow):
         prod = sp.cancel(sp.together((flow.a * flow.b).subs(sol)))
@@ -273,7 +300,8 @@ def limits_of_a_b(flow: ReducedFlow, a0, b0) -> tuple[sp.Expr, sp.Expr, sp.Expr]
         If :math:`a_0 b_0 \le 0` (as a number): at :math:`a_0 = -b_0` the flow converges to
         the saddle :math:`ab = 0`; other starts with :math:`a_0 b_0 < 0` must first change sign.
     """
-    a0, b0 = sp.sympify(a0), sp.sympify(b0)
+    _check_flow(flow)
+    a0, b0 = require_scalar("a0", a0), require_scalar("b0", b0)
     prod = a0 * b0
     if prod.is_positive is False or (prod.is_number and prod <= 0):
         raise ValueError(
@@ -298,7 +326,8 @@ def balanced_solution(flow: ReducedFlow, u0=None):
     (u_of_tau, ode_rhs, residual)
         ``u(tau)``, the right-hand side in ``u``, and ``du/dtau - rhs(u)`` at the solution (0).
     """
-    u0 = sp.Symbol("u_0", positive=True) if u0 is None else sp.sympify(u0)
+    _check_flow(flow)
+    u0 = sp.Symbol("u_0", positive=True) if u0 is None else require_scalar("u0", u0, "the start u(0) = a0^2")
     root = sp.sqrt(u_sym)
     rhs = sp.factor(sp.expand((2 * flow.a * flow.a_dot).subs({flow.a: root, flow.b: root})))
     f = sp.Function("u")
@@ -342,6 +371,9 @@ def one_step_gd_prediction(d: int, t: int, eta, X: sp.Matrix, X_conj: sp.Matrix)
     (W_hat, prediction) : Matrix (d, d), Matrix (d, 1)
     """
     check_sizes(d=d, t=t)
+    require_scalar("eta", eta, "the GD step size")
+    for name, M in (("X", X), ("X_conj", X_conj)):
+        require_type(name, M, sp.MatrixBase, "a sympy.Matrix of shape (d, T)")
     U = sp.Matrix(d, d, lambda r, c: sp.Symbol(f"U_{r + 1}{c + 1}", real=True))
     V = sp.Matrix(d, d, lambda r, c: sp.Symbol(f"V_{r + 1}{c + 1}", real=True))
     W, W_conj = U + sp.I * V, U - sp.I * V
@@ -371,6 +403,9 @@ def reduced_flow_function(flow: ReducedFlow, values: dict | None = None):
     (rhs, jac) : callables ``rhs(tau, y, *extra) -> list[2]``, ``jac(tau, y, *extra) -> 2x2 list``
         for ``scipy.integrate.solve_ivp``.
     """
+    _check_flow(flow)
+    if values is not None:
+        require_type("values", values, dict, "a dict {Symbol: number} for the law's symbols")
     values = values or {}
     rhs = [sp.sympify(e).subs(values) for e in flow.rhs]
     extra = sorted(set().union(*(e.free_symbols for e in rhs)) - {flow.a, flow.b}, key=str)

@@ -10,6 +10,7 @@ from sympy.matrices.expressions import MatrixSymbol, Trace
 
 from .matrix_algebra import evaluate
 from .polymatrix import PolyMatrix
+from .validation import require_finite, require_int, require_matrix
 
 
 def least_squares_loss(W, X, Y, N):
@@ -26,6 +27,7 @@ def least_squares_loss(W, X, Y, N):
     ----------
     von Oswald et al. 2022, Eq. (1).
     """
+    _check_operands(W, X, Y, N)
     R = W * X - Y
     if isinstance(R, sp.MatrixBase):
         return sum((r ** 2 for r in R), sp.Integer(0)) / (2 * N)
@@ -39,6 +41,7 @@ def least_squares_gradient(W, X, Y, N):
     -------
     matrix, shape (Ny, Nx)
     """
+    _check_operands(W, X, Y, N)
     if isinstance(X, PolyMatrix):
         return _gradient_on_operands(W, X, Y, N)
     if isinstance(X, sp.MatrixBase):
@@ -54,15 +57,41 @@ def least_squares_gradient(W, X, Y, N):
 
 def gd_step(W, X, Y, N, eta):
     """One gradient step :math:`W - \\eta \\nabla L(W)`."""
+    _check_eta(eta)
     return W - eta * least_squares_gradient(W, X, Y, N)
 
 
 def gd_iterates(W0, X, Y, N, eta, steps: int) -> list:
     """``[W_0, W_1, ..., W_steps]`` of plain gradient descent on the in-context loss."""
+    require_int("steps", steps, 0, "the number of GD steps")
+    _check_eta(eta)
     iterates = [W0]
     for _ in range(steps):
         iterates.append(gd_step(iterates[-1], X, Y, N, eta))
     return iterates
+
+
+def _check_eta(eta) -> None:
+    """Any real scalar: the identities are polynomial in eta, so the symbolic layer does not insist on
+    eta > 0 (the property tests substitute negative values on purpose)."""
+    if isinstance(eta, (str, bytes)) or getattr(eta, "is_Matrix", False):
+        raise ValueError(f"eta must be a number or a SymPy scalar (got {eta!r}): the GD step size")
+    require_finite("eta", eta, "the GD step size")
+
+
+def _check_operands(W, X, Y, N) -> None:
+    """W (Ny, Nx), X (Nx, N), Y (Ny, N); N a positive integer (or symbol) equal to X's columns."""
+    require_matrix("X", X, why="X holds the N inputs as columns")
+    Nx, n_cols = X.shape
+    require_matrix("Y", Y, (None, n_cols), "one column per input, like X")
+    require_matrix("W", W, (Y.shape[0], Nx), "W maps inputs (Nx) to outputs (Ny)")
+    if getattr(N, "free_symbols", None):
+        if getattr(N, "is_positive", None) is False:
+            raise ValueError(f"N must be a positive integer (got {N}): the number of in-context examples")
+        return
+    require_int("N", N, 1, "the number of in-context examples")
+    if not getattr(n_cols, "free_symbols", None) and int(n_cols) != int(N):
+        raise ValueError(f"N must equal the number of columns of X (got N = {N}, X has {n_cols})")
 
 
 def symbolic_gradient():

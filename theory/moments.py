@@ -355,7 +355,11 @@ class AnisotropicGaussian(_IndependentCoordinates):
     name = "anisotropic Gaussian"
 
     def __init__(self, sigmas: Sequence):
+        if isinstance(sigmas, (str, bytes)) or not hasattr(sigmas, "__iter__"):
+            raise TypeError(f"sigmas must be a sequence of d positive numbers (got {sigmas!r}): e.g. [1, 2]")
         sigmas = list(sigmas)
+        if not sigmas:
+            raise ValueError("sigmas must hold at least one standard deviation (got []): one per coordinate")
         super().__init__(len(sigmas))
         self.sigmas = [_positive_parameter(s, f"sigmas[{j}]", f"sigma_{j + 1}") for j, s in enumerate(sigmas)]
 
@@ -600,11 +604,32 @@ class MomentTableLaw(TokenLaw):
         self.table = {(1,): k0, (2,): k1, (3,): k2}
         if self.d > 1:
             self.table[(1, 2)] = k3 / (self.d - 1)
+        if extra is not None and not isinstance(extra, dict):
+            raise TypeError(f"extra must be a dict {{(a_1, ..., a_k): E|z_1|^(2a_1)...|z_k|^(2a_k)}} "
+                            f"(got {type(extra).__name__})")
         for key, value in (extra or {}).items():
             value = _exact(value, f"extra[{key}]")
             if value.has(sp.oo, sp.zoo, sp.nan):
                 raise ValueError(f"the flow's coefficients do not exist: the moment {key} = {value} is infinite")
-            self.table[tuple(sorted(key))] = value
+            self.table[self._extra_key(key, value)] = value
+
+    def _extra_key(self, key, value) -> tuple:
+        """A key of ``extra``: positive integer exponents, at most d of them, not a kappa's moment."""
+        if not isinstance(key, tuple) or not key or any(isinstance(a, bool) or not isinstance(a, (int, sp.Integer))
+                                                        or a < 1 for a in key):
+            raise ValueError(f"extra keys must be tuples of positive integers (a_1, ..., a_k), the moment "
+                             f"E|z_1|^(2a_1)...|z_k|^(2a_k) (got {key!r})")
+        if len(key) > self.d:
+            raise ValueError(f"extra key {key!r} names {len(key)} coordinates but d = {self.d}: drop it")
+        sorted_key = tuple(sorted(int(a) for a in key))
+        if sorted_key in self.table:
+            owner = {(1,): "kappa0", (2,): "kappa1", (3,): "kappa2", (1, 2): "kappa3 / (d - 1)"}[sorted_key]
+            raise ValueError(f"extra[{key!r}] is the moment given by {owner}: pass it as that argument, "
+                             "not in extra (kappas() and kappa_values would disagree)")
+        if value.is_negative:
+            raise ValueError(f"extra[{key!r}] must be >= 0 (got {value}): it is the expectation of a "
+                             "non-negative quantity")
+        return sorted_key
 
     @staticmethod
     def _check_inequality(excess, name: str, why: str) -> None:
@@ -631,6 +656,8 @@ def phase_expectation(exponents: Sequence[int]) -> int:
     For independent :math:`\lambda_j = e^{i\theta_j}`, :math:`\theta_j` uniform on
     :math:`[0, 2\pi)`.
     """
+    if isinstance(exponents, (str, bytes)) or not hasattr(exponents, "__iter__"):
+        raise TypeError(f"exponents must be a sequence of integers, one per lambda_j (got {exponents!r})")
     for n in exponents:
         if int(n) != n:
             raise ValueError(f"exponents must be integers (got {n}): the phase lemma is for Laurent monomials")
@@ -658,6 +685,9 @@ def phase_average(expr, lambdas: Sequence[sp.Symbol]) -> sp.Expr:
     >>> phase_average(3 + l + 2*l**-1 * l + l**2, [l])
     5
     """
+    if isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__") or \
+            not all(isinstance(lam, sp.Symbol) for lam in lambdas):
+        raise TypeError(f"lambdas must be a sequence of SymPy Symbols, the phases (got {lambdas!r})")
     lambdas = list(lambdas)
     lam_set = set(lambdas)
     total = sp.Integer(0)

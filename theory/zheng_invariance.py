@@ -1,113 +1,100 @@
-r"""Invariance of :math:`M_{A,B}` for every d, every T and every law, by index-pattern counting (claim C1).
+r"""Invariance of :math:`M_{A,B}` and :math:`M_{a,b}` for every d, T and law, by index-pattern counting.
 
-At :math:`W^{PV} = [B, 0]`, :math:`W^{KQ} = [[0, 0], [A, 0]]` the residual is
-:math:`r_t = \hat y_t - x_{t+1}` with
-:math:`\hat y_{t} = \frac{1}{t-1}\sum_{i=1}^{t-1} B x_{i+1} x_i^H A x_t`.  For a weight
-:math:`w` the real-coordinate gradient is :math:`\overline{c}` with
-:math:`c = \sum_t r_t^H\,\partial_w r_t` (directional derivative of the bilinear map, see
-:mod:`theory.dynamics` for the convention), and :math:`\partial_w r_t` for the entry
-``(p, q)`` of each block other than :math:`W^{PV}_{11}`, :math:`W^{KQ}_{21}` is
+Everything here is generated from the model's one definition (:mod:`theory.causal_model`):
+the gradient of an entry ``(p, q)`` of a block is
+:math:`\mathrm{grad}_w L = 2c\sum_t\sum_P r_{t,P}\,\overline{\partial_w r_{t,P}}`, its terms are
+produced by expanding the prediction blockwise, differentiating the term list along the entry,
+conjugating, multiplying and substituting the manifold (:func:`theory.causal_model.gradient_terms`).
+Every term is a product of tokens :math:`x_{s,\ell} = \lambda_\ell^{s-1} z_\ell` (conjugated or not)
+with coordinate labels, a coefficient monomial in the weights and positive time weights; so
+:math:`\mathbb{E}_W` of a gradient entry vanishes identically in ``z``, ``A``, ``B`` if for every set
+partition of the token labels (which labels coincide) no choice of the time indices has zero net
+exponent of every distinct :math:`\lambda`.  The partitions do not depend on d, and the counts are
+proved for every t >= 2 (:mod:`theory.lattice_count`): this decides C1 for every d and T.
 
-* :math:`W^{PV}_{12}`: :math:`e_p \frac{1}{t-1}\sum_{i=1}^{t-1} x_{i,q}\,x_i^H A x_t`,
-* :math:`W^{KQ}_{11}`: :math:`\frac{1}{t-1} B \sum_{i=1}^{t} x_i\,\overline{x_{i,p}}\; x_{t,q}`,
-* :math:`W^{KQ}_{12}`: :math:`\frac{1}{t-1} B \sum_{i=1}^{t} x_i\,\overline{x_{i,p}}\; x_{t-1,q}`,
-* :math:`W^{KQ}_{22}`: :math:`\frac{1}{t-1} B \sum_{i=1}^{t-1} x_{i+1}\,\overline{x_{i,p}}\; x_{t-1,q}`.
-
-Every term of :math:`c` is a product of tokens :math:`x_{s,\ell} = \lambda_\ell^{s-1} z_\ell`
-(conjugated or not) with coordinate labels :math:`\ell` and a coefficient that is a monomial in
-the entries of ``A``, ``B`` and their conjugates, distinct for distinct label values; the sums
-over the time indices have positive weights.  So :math:`\mathbb{E}_W c = 0` as a polynomial in
-``z``, ``A``, ``B`` iff for every set partition of the labels (which labels coincide) no choice
-of the time indices has zero net exponent of every distinct :math:`\lambda`.  The partitions do
-not depend on d, and the counts are closed forms in ``t``: this decides C1 for every d and T.
+For C2, ``A = aI``, ``B = bI`` tie the row and column labels of each weight factor (derived from
+:func:`theory.causal_attention.manifold_ab`); the z-moments of the surviving patterns of the
+off-diagonal entries (``p != q``) are read off (:func:`off_diagonal_moment_types`) and compared, in
+the claims module, with the moments that hypothesis (S) sets to zero.
 
 References
 ----------
-Zheng et al. (2024), invariance lemma behind Theorem 4.1; spec ``zheng2024.md`` C1 and section 6.
+Zheng et al. (2024), invariance lemma behind Theorem 4.1; spec ``zheng2024.md`` C1, C2 and section 6.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
-from sympy.utilities.iterables import multiset_partitions
 
-from .zheng_patterns import count_solutions, t_sym
+from .causal_model import (BLOCK_NAMES, CausalModel, assemble_expectation, block_key, causal_model, gradient_terms,
+                           manifold_point, phase_patterns)
 
-__all__ = ["OFF_BLOCKS", "ON_BLOCKS", "PhaseCount", "block_phase_counts", "off_block_invariance",
-           "direction_formula", "prediction_formula", "off_diagonal_moment_types", "hypothesis_S_moment_types"]
+__all__ = ["off_blocks", "on_blocks", "OFF_BLOCKS", "ON_BLOCKS", "PhaseCount", "block_phase_counts",
+           "off_block_invariance", "off_diagonal_moment_types", "gradient_patterns", "pattern_gradient",
+           "moment_type"]
 
-_i, _k = sp.symbols("i k", integer=True, positive=True)
 
-# A factor is (label, time, conjugated).
-#: conj(r_t) at output coordinate "P": the attention part (index i over 1..t-1) and the target part.
-_CONJ_R_ATTENTION = ([("p1", _i + 1, True), ("k", _i, False), ("s", t_sym, True)], {_i: t_sym - 1})
-_CONJ_R_TARGET = ([("P", t_sym + 1, True)], {})
+def on_blocks(model: CausalModel | None = None) -> tuple:
+    """The blocks that are non-zero on :math:`M_{A,B}` (read off :func:`theory.causal_attention.manifold_AB`)."""
+    model = model or causal_model()
+    keys = {key for key, _ in manifold_point("AB")}
+    return tuple(b for b in BLOCK_NAMES(model) if block_key(b) in keys)
 
-#: d r_t along the entry (p, q) of each block: token factors and the index range.  For W^PV the
-#: output coordinate of d r_t is p itself ("P" = "p"); for W^KQ it is summed ("P" free).
-_DIRECTIONS = {
-    "W_PV_12": ([("q", _k, False), ("m", _k, True), ("n", t_sym, False)], {_k: t_sym - 1}, True),
-    "W_KQ_11": ([("p2", _k, False), ("p", _k, True), ("q", t_sym, False)], {_k: t_sym}, False),
-    "W_KQ_12": ([("p2", _k, False), ("p", _k, True), ("q", t_sym - 1, False)], {_k: t_sym}, False),
-    "W_KQ_22": ([("p2", _k + 1, False), ("p", _k, True), ("q", t_sym - 1, False)], {_k: t_sym - 1}, False),
-    # the two blocks that move on M_{A,B} (controls: their gradients must NOT vanish)
-    "W_PV_11": ([("q", _k + 1, False), ("m", _k, True), ("n", t_sym, False)], {_k: t_sym - 1}, True),
-    "W_KQ_21": ([("p2", _k + 1, False), ("p", _k, True), ("q", t_sym, False)], {_k: t_sym - 1}, False),
-}
-#: Coefficient of each direction's term: (matrix, row label, column label); "P" is the output coordinate.
-_COEFFICIENTS = {"W_PV_12": ("A", "m", "n"), "W_PV_11": ("A", "m", "n"),
-                 "W_KQ_11": ("B", "P", "p2"), "W_KQ_12": ("B", "P", "p2"), "W_KQ_22": ("B", "P", "p2"),
-                 "W_KQ_21": ("B", "P", "p2")}
-OFF_BLOCKS = ("W_PV_12", "W_KQ_11", "W_KQ_12", "W_KQ_22")
-ON_BLOCKS = ("W_PV_11", "W_KQ_21")
+
+def off_blocks(model: CausalModel | None = None) -> tuple:
+    """The blocks that are zero on :math:`M_{A,B}` (C1: their gradient must vanish)."""
+    model = model or causal_model()
+    return tuple(b for b in BLOCK_NAMES(model) if b not in on_blocks(model))
+
+
+#: The blocks zero on M_{A,B} and the two that move, derived from the model and the manifold.
+OFF_BLOCKS = off_blocks(CausalModel(rho=sp.Integer(1), loss_scale=sp.Integer(1)))
+ON_BLOCKS = on_blocks(CausalModel(rho=sp.Integer(1), loss_scale=sp.Integer(1)))
 
 
 @dataclass(frozen=True)
 class PhaseCount:
-    """Zero-phase count of one term of :math:`c` under one coincidence pattern of its labels."""
+    """Zero-phase count of one term of a gradient entry under one coincidence pattern of its labels."""
 
     block: str
     term: str
     partition: tuple
     count: sp.Expr
+    lattice: object = None
 
 
-def _exponent(time, conjugated: bool):
-    return -(time - 1) if conjugated else (time - 1)
+def _term_name(term) -> str:
+    return "target" if len(term.weights) == 1 else "attention"
+
+
+@lru_cache(maxsize=None)
+def _gradient_patterns(model: CausalModel, block: str, kind: str, distinct_fixed: bool) -> tuple:
+    out = []
+    for term in gradient_terms(model, block, kind):
+        out.extend(phase_patterns(term, distinct_fixed=distinct_fixed, t_min=model.first_step))
+    return tuple(out)
+
+
+def gradient_patterns(block: str, kind: str = "AB", distinct_fixed: bool = False, model: CausalModel | None = None):
+    """Every (term, label partition) pattern of the gradient of ``block`` at the manifold ``kind``."""
+    model = model or causal_model()
+    if block not in BLOCK_NAMES(model):
+        raise ValueError(f"block must be one of {sorted(BLOCK_NAMES(model))} (got {block!r})")
+    return _gradient_patterns(model, block, kind, distinct_fixed)
 
 
 def block_phase_counts(block: str) -> list[PhaseCount]:
-    r"""Zero-phase counts of every term of :math:`c` for one block, over all label partitions.
-
-    Parameters
-    ----------
-    block : str
-        One of ``OFF_BLOCKS`` or ``ON_BLOCKS``.
+    r"""Zero-phase counts of every term of the gradient of ``block`` at :math:`M_{A,B}`, over all label partitions.
 
     Returns
     -------
     list of PhaseCount
-        One per (term, partition); ``count`` is a closed form in ``t`` (``t >= 2``).
+        One per (term, partition); ``count`` is proved for every ``t >= 2`` (closed form or Piecewise).
     """
-    if block not in _DIRECTIONS:
-        raise ValueError(f"block must be one of {sorted(_DIRECTIONS)} (got {block!r})")
-    direction, direction_range, output_is_p = _DIRECTIONS[block]
-    out = []
-    for term, (r_factors, r_range) in (("attention", _CONJ_R_ATTENTION), ("target", _CONJ_R_TARGET)):
-        factors = list(direction) + [
-            ("p" if (label == "P" and output_is_p) else label, time, conj) for label, time, conj in r_factors]
-        labels = sorted({label for label, _, _ in factors})
-        ranges = {**direction_range, **r_range}
-        indices = list(ranges)
-        for partition in multiset_partitions(labels):
-            block_of = {lab: n for n, part in enumerate(partition) for lab in part}
-            exps = [sp.Integer(0)] * len(partition)
-            for label, time, conj in factors:
-                exps[block_of[label]] += _exponent(time, conj)
-            count = count_solutions(exps, indices, ranges)
-            out.append(PhaseCount(block, term, tuple(tuple(p) for p in partition), sp.factor(count)))
-    return out
+    return [PhaseCount(block, _term_name(p.term), p.blocks, p.count.as_expr(), p.count)
+            for p in gradient_patterns(block, "AB")]
 
 
 def off_block_invariance() -> dict:
@@ -117,110 +104,22 @@ def off_block_invariance() -> dict:
     -------
     dict
         ``block -> list of PhaseCount`` with non-zero count.  C1 holds for every d, T and law
-        iff the lists of ``OFF_BLOCKS`` are empty; the lists of ``ON_BLOCKS`` must not be
+        iff the lists of :func:`off_blocks` are empty; the lists of :func:`on_blocks` must not be
         (a control that the enumeration sees the surviving terms).
     """
-    result = {}
-    for block in OFF_BLOCKS + ON_BLOCKS:
-        result[block] = [pc for pc in block_phase_counts(block) if sp.expand(pc.count) != 0]
-    return result
+    model = causal_model()
+    return {block: [pc for pc in block_phase_counts(block) if not pc.lattice.is_zero]
+            for block in off_blocks(model) + on_blocks(model)}
 
 
-def direction_formula(block: str, t: int, p: int, q: int, A: sp.Matrix, B: sp.Matrix, X: sp.Matrix,
-                      X_conj: sp.Matrix) -> sp.Matrix:
-    r"""The directional derivative :math:`\partial r_t` along the entry ``(p, q)`` of ``block``,
-    evaluated from the factor lists that :func:`block_phase_counts` counts.
-
-    Used to check those lists against SymPy's derivative of
-    :func:`theory.causal_attention.causal_prediction` at concrete sizes.
-
-    Parameters
-    ----------
-    block : str
-    t : int, >= 2
-    p, q : int, 0-based entry of the block
-    A, B : Matrix, shape (d, d)
-    X, X_conj : Matrix, shape (d, >= t + 1), generic tokens (column s - 1 is x_s) and their conjugates
-
-    Returns
-    -------
-    Matrix, shape (d, 1)
-    """
-    import itertools
-
-    if block not in _DIRECTIONS:
-        raise ValueError(f"block must be one of {sorted(_DIRECTIONS)} (got {block!r})")
-    d = A.rows
-    factors, ranges, output_is_p = _DIRECTIONS[block]
-    matrix, row, col = _COEFFICIENTS[block]
-    M = {"A": A, "B": B}[matrix]
-    (index, upper), = ranges.items()
-    labels = sorted(({lab for lab, _, _ in factors} | {row, col}) - {"p", "q", "P"})
-    out = sp.zeros(d, 1)
-    for P in ([p] if output_is_p else range(d)):
-        total = sp.Integer(0)
-        for k in range(1, int(upper.subs(t_sym, t)) + 1):
-            for values in itertools.product(range(d), repeat=len(labels)):
-                val = dict(zip(labels, values))
-                val.update({"p": p, "q": q, "P": P})
-                term = M[val[row], val[col]]
-                for label, time, conj in factors:
-                    s = int(time.subs({t_sym: t, index: k}))
-                    if s <= 0:
-                        term = 0
-                        break
-                    term *= (X_conj if conj else X)[val[label], s - 1]
-                total += term
-        out[P] = total / (t - 1)
-    return out
-
-
-def prediction_formula(t: int, A: sp.Matrix, B: sp.Matrix, X: sp.Matrix, X_conj: sp.Matrix) -> sp.Matrix:
-    r""":math:`\hat y_t` on :math:`M_{A,B}` from the (un-conjugated) factor list of ``conj(r_t)``.
-
-    Coefficient :math:`B_{P p_1} A_{k s}`; used to check the list against
-    :func:`theory.causal_attention.causal_prediction`.  Shape (d, 1).
-    """
-    import itertools
-
-    d = A.rows
-    factors, ranges = _CONJ_R_ATTENTION
-    (index, upper), = ranges.items()
-    labels = sorted({lab for lab, _, _ in factors})
-    out = sp.zeros(d, 1)
-    for P in range(d):
-        total = sp.Integer(0)
-        for k in range(1, int(upper.subs(t_sym, t)) + 1):
-            for values in itertools.product(range(d), repeat=len(labels)):
-                val = dict(zip(labels, values))
-                term = B[P, val["p1"]] * A[val["k"], val["s"]]
-                for label, time, conj in factors:
-                    s = int(time.subs({t_sym: t, index: k}))
-                    term *= (X if conj else X_conj)[val[label], s - 1]      # undo the conjugation
-                total += term
-        out[P] = total / (t - 1)
-    return out
-
-
-# -- C2: which moments survive in the off-diagonal gradients on M_{a,b} ---------------------------
-
-#: Label equalities forced by A = aI, B = bI in each term's coefficient.
-_DIAGONAL_TIES = {
-    ("W_PV_11", "attention"): (("P", "p1"), ("k", "s"), ("m", "n")),
-    ("W_PV_11", "target"): (("m", "n"),),
-    ("W_KQ_21", "attention"): (("P", "p1"), ("k", "s"), ("P", "p2")),
-    ("W_KQ_21", "target"): (("P", "p2"),),
-}
-
-
-def _moment_type(monomial: dict) -> tuple:
-    """Canonical form of a monomial {coordinate: (a, b)} up to relabelling coordinates."""
-    return tuple(sorted(monomial.values()))
+def moment_type(moment) -> tuple:
+    """Canonical form of a per-block moment ((a, b), ...) up to relabelling coordinates."""
+    return tuple(sorted(m for m in moment if tuple(m) != (0, 0)))
 
 
 def off_diagonal_moment_types() -> dict:
     r"""The z-moments that survive the phase average in the off-diagonal (p != q) gradient entries
-    of :math:`W^{PV}_{11}` and :math:`W^{KQ}_{21}` at :math:`A = aI`, :math:`B = bI`, for every d and T.
+    of the moving blocks at :math:`A = aI`, :math:`B = bI`, for every d and T.
 
     Returns
     -------
@@ -230,42 +129,150 @@ def off_diagonal_moment_types() -> dict:
         over the distinct coordinates (the labels ``p``, ``q`` are different coordinates).
     """
     out: dict = {}
-    for block in ON_BLOCKS:
-        direction, direction_range, output_is_p = _DIRECTIONS[block]
-        for term, (r_factors, r_range) in (("attention", _CONJ_R_ATTENTION), ("target", _CONJ_R_TARGET)):
-            ties = [tuple("p" if (x == "P" and output_is_p) else x for x in tie)
-                    for tie in _DIAGONAL_TIES[(block, term)]]
-            factors = list(direction) + [
-                ("p" if (label == "P" and output_is_p) else label, time, conj) for label, time, conj in r_factors]
-            labels = sorted({label for label, _, _ in factors} | {x for tie in ties for x in tie} | {"p", "q"})
-            ranges = {**direction_range, **r_range}
-            for partition in multiset_partitions(labels):
-                block_of = {lab: n for n, part in enumerate(partition) for lab in part}
-                if block_of["p"] == block_of["q"] or any(block_of[x] != block_of[y] for x, y in ties):
-                    continue
-                exps = [sp.Integer(0)] * len(partition)
-                mono = {n: [0, 0] for n in range(len(partition))}
-                for label, time, conj in factors:
-                    exps[block_of[label]] += _exponent(time, conj)
-                    mono[block_of[label]][1 if conj else 0] += 1
-                count = sp.factor(count_solutions(exps, list(ranges), ranges))
-                if sp.expand(count) == 0:
-                    continue
-                key = _moment_type({n: tuple(v) for n, v in mono.items() if v != [0, 0]})
-                out.setdefault(key, []).append((block, term, tuple(tuple(p) for p in partition), count))
+    for block in on_blocks():
+        for pat in gradient_patterns(block, "ab", distinct_fixed=True):
+            if pat.count.is_zero:
+                continue
+            out.setdefault(moment_type(pat.moment), []).append(
+                (block, _term_name(pat.term), pat.blocks, pat.count.as_expr()))
     return out
 
 
-def hypothesis_S_moment_types() -> set:
-    """Moment types that hypothesis (S) of the spec sets to zero, with their conjugates."""
-    listed = [
-        {"p": (1, 0), "q": (1, 2)},                      # E |z_q|^2 z_p conj(z_q)
-        {"p": (2, 1), "q": (1, 2)},                      # E |z_p|^2 |z_q|^2 z_p conj(z_q)
-        {"p": (1, 0), "q": (2, 3)},                      # E |z_q|^4 z_p conj(z_q)
-        {"p": (1, 0), "q": (1, 2), "k": (1, 1)},         # E |z_k|^2 |z_q|^2 z_p conj(z_q)
-    ]
-    types = set()
-    for mono in listed:
-        types.add(_moment_type(mono))
-        types.add(_moment_type({c: (b, a) for c, (a, b) in mono.items()}))
-    return types
+def pattern_gradient(block: str, d: int, T: int, kind: str, weights: dict, z, zbar) -> sp.Matrix:
+    r""":math:`\mathbb{E}_W` of the gradient of ``block`` at concrete ``(d, T)``, assembled from the patterns'
+    proved counts (to be compared with :func:`theory.zheng_population.population_derivatives`).
+
+    Parameters
+    ----------
+    block : str
+    d, T : int
+    kind : {"AB", "ab"}
+    weights : dict
+        ``{"A": Matrix, "B": Matrix}`` or ``{"a": a, "b": b}``.
+    z, zbar : sequences of Symbol, length d
+
+    Returns
+    -------
+    Matrix, shape (d, d)
+        Entry ``(p, q)`` of the block's gradient, a polynomial in ``z``, ``zbar`` and the weights
+        (nested lists of ring elements if ``weights`` holds a polynomial ring's ``"__one__"``).
+    """
+    model = causal_model()
+    out = [[None] * d for _ in range(d)]
+    for p in range(d):
+        for q in range(d):
+            pats = gradient_patterns(block, kind, distinct_fixed=(kind == "ab" and p != q), model=model)
+            total = None
+            for t in model.steps(T):
+                e = assemble_expectation(pats, d, t, z, zbar, weights, {"p": p, "q": q})
+                total = e if total is None else total + e
+            out[p][q] = total
+    return out if "__one__" in weights else sp.Matrix(out)
+
+
+def _role_instances(moment, d: int):
+    """Every assignment of distinct coordinates (0-based) to the roles of a moment ((a, b) per role)."""
+    import itertools
+
+    return itertools.permutations(range(d), len(moment))
+
+
+def weakened_S_law(kept, dropped, d: int | None = None, grid=None):
+    r"""An exact finite real law for which every moment of ``kept`` vanishes and ``dropped`` does not.
+
+    Exact simplex (:func:`sympy.solvers.simplex.linprog`) over the laws supported on ``grid^d``:
+    maximise the ``dropped`` moment at the coordinates ``(0, 1[, 2])`` subject to every moment of
+    ``kept`` vanishing at every assignment of distinct coordinates.
+
+    Parameters
+    ----------
+    kept : iterable of tuple of (int, int)
+        Moments :math:`\mathbb{E}\prod_r z_{c_r}^{a_r}\overline{z_{c_r}}^{b_r}`, roles in order.
+    dropped : tuple of (int, int)
+    d : int, optional
+        Dimension (default: the number of roles of ``dropped``, at least 2).
+    grid : tuple of int, optional
+        Values of each coordinate (default -2..2 for d <= 2, -1..2 for d = 3: the exact simplex stays fast).
+
+    Returns
+    -------
+    (DiscreteLaw, Rational) or None
+        The law and the value of the dropped moment at ``(0, 1[, 2])``; None if no law on the grid works.
+    """
+    import itertools
+
+    from sympy.solvers.simplex import linprog
+
+    from .moments import DiscreteLaw
+
+    d = d or max(2, len(dropped))
+    grid = grid or ((-2, -1, 0, 1, 2) if d <= 2 else (-1, 0, 1, 2))
+    atoms = list(itertools.product(grid, repeat=d))
+
+    def row(moment, coords):
+        return [sp.Mul(*[sp.Integer(a[c]) ** (x + y) for (x, y), c in zip(moment, coords)]) for a in atoms]
+
+    A_eq = [[sp.Integer(1)] * len(atoms)]
+    b_eq = [sp.Integer(1)]
+    for moment in kept:
+        if len(moment) > d:
+            continue
+        for coords in _role_instances(moment, d):
+            r = row(moment, coords)
+            if any(r):
+                A_eq.append(r)
+                b_eq.append(sp.Integer(0))
+    objective = row(dropped, tuple(range(len(dropped))))
+    value, weights = linprog(sp.Matrix([[-v for v in objective]]), sp.ones(1, len(atoms)), sp.Matrix([1]),
+                             sp.Matrix(A_eq), sp.Matrix(b_eq))
+    value = -value
+    if value <= 0:
+        return None
+    support = [(a, w) for a, w in zip(atoms, weights) if w != 0]
+    return DiscreteLaw([list(a) for a, _ in support], [w for _, w in support]), value
+
+
+def diagonal_gradient_all_d(block: str) -> tuple:
+    r"""The diagonal entry ``(p, p)`` of a moving block's gradient at ``aI``, ``bI``, for symbolic d and T.
+
+    Sum over the generated patterns with ``p = q`` of (coefficient x proved count) summed over the
+    prediction steps, times the weights and a moment-sum symbol: a balanced pattern with powers
+    ``m_p`` (the block of ``p``) and ``m_1..m_r`` (the other blocks, distinct coordinates
+    ``!= p``) gives :func:`theory.zheng_patterns.pattern_moment_symbol` ``(m_p, (m_1..m_r))``, i.e.
+    :math:`\sum_{\text{distinct } k_s \ne p}\mathbb{E}|z_p|^{2m_p}\prod_s|z_{k_s}|^{2m_s}`; the number
+    of such assignments, :math:`(d-1)(d-2)\cdots(d-r)`, is inside the symbol, so the result holds for
+    every d.  Unbalanced patterns are returned separately (their moments are not powers of
+    :math:`|z|^2`).
+
+    Returns
+    -------
+    (Expr, dict)
+        The balanced part (in ``a``, ``b``, ``T`` and moment symbols) and ``{moment type: coefficient}``
+        for the unbalanced patterns.
+    """
+    from .dynamics import a_sym, b_sym
+    from .lattice_count import t_sym
+    from .zheng_patterns import pattern_moment_symbol, sum_over_steps
+
+    model = causal_model()
+    scalars = {"a": a_sym, "b": b_sym}
+    total = sp.Integer(0)
+    unbalanced: dict = {}
+    for pat in gradient_patterns(block, "ab", distinct_fixed=False, model=model):
+        if pat.count.is_zero or pat.block_of("p") != pat.block_of("q"):
+            continue
+        lat = pat.count
+        if lat.t0 > model.first_step + 1:
+            raise NotImplementedError(f"count {lat} has exceptions past the first step")
+        steps = sum_over_steps(pat.term.coeff * lat.closed, model)
+        for t, value in lat.below:
+            steps += (value - lat.closed.subs(t_sym, t)) * sp.sympify(pat.term.coeff).subs(t_sym, t)
+        weight = sp.Mul(*[scalars[w.name] for w in pat.term.weights])
+        pb = pat.block_of("p")
+        if any(x != y for x, y in pat.moment):
+            key = moment_type(pat.moment)
+            unbalanced[key] = unbalanced.get(key, 0) + sp.expand(steps * weight)
+            continue
+        others = tuple(pat.moment[n][0] for n in range(len(pat.blocks)) if n != pb)
+        total += steps * weight * pattern_moment_symbol(pat.moment[pb][0], others)
+    return sp.expand(total), {k: sp.expand(v) for k, v in unbalanced.items() if sp.expand(v) != 0}

@@ -1,7 +1,8 @@
 r"""Exact population loss and real-coordinate gradient of causal linear attention (Zheng et al. 2024).
 
-The per-sequence loss :math:`\ell = \sum_{t=2}^{T-1} \tfrac12 \|\hat y_t - x_{t+1}\|^2` is built
-from the model's definition (embedding, causal attention, ``rho_t = t - 1``) in a sparse
+The per-sequence loss :math:`\ell = \sum_{t=2}^{T-1} c\,\|\hat y_t - x_{t+1}\|^2` is built
+from the model's one definition (:func:`theory.causal_model.causal_model`: embedding blocks and
+their time shifts, context, ``rho_t``, target, loss scale ``c``, prediction steps) in a sparse
 polynomial ring over the Gaussian rationals whose generators are the real parameters, the
 real perturbation directions, :math:`z_j`, :math:`\overline{z_j}`, :math:`\lambda_j` and
 :math:`\mu_j = \lambda_j^{-1}`.
@@ -28,10 +29,13 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import sympy as sp
+
+from .validation import require_bool, require_matrix, require_type
 from sympy.polys.domains import QQ_I
 from sympy.polys.rings import ring
 
 from .causal_attention import check_sizes
+from .causal_model import causal_model
 from .moments import TokenLaw
 
 __all__ = ["PopulationDerivatives", "population_derivatives"]
@@ -63,6 +67,7 @@ class _Context:
 
     def __init__(self, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool):
         self.d, self.T = d, T
+        self.model = causal_model()
         self.params = tuple(params)
         self.n_pv = 2 * d * d
         self.n_kq = 4 * d * d
@@ -100,14 +105,16 @@ class _Context:
 
     def x(self, t: int, j: int, conj: bool = False):
         """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_0 = 0."""
-        if t == 0:
+        if t < 1:
             return self.R.zero
         if conj:
             return self.gmu[j] ** (t - 1) * self.gzb[j]
         return self.glam[j] ** (t - 1) * self.gz[j]
 
     def e(self, i: int, conj: bool = False) -> list:
-        return [self.x(i, j, conj) for j in range(self.d)] + [self.x(i - 1, j, conj) for j in range(self.d)]
+        """The embedding of the model: block b is x_{i + shift_b} (x_s = 0 for s < 1)."""
+        return [self.x(self.model.token_time(i, b), j, conj) for b in range(self.model.n_blocks)
+                for j in range(self.d)]
 
 
 def _to_ring(ctx: _Context, expr):
@@ -176,14 +183,15 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
     zero = R.zero
     loss0 = R.zero
     loss1 = R.zero
-    half = QQ_I.from_sympy(sp.Rational(1, 2))
-    for t in range(2, ctx.T):
+    model = ctx.model
+    scale_loss = QQ_I.from_sympy(sp.sympify(model.loss_scale))
+    for t in model.steps(ctx.T):
         et = [(x, zero) for x in ctx.e(t)]
         v = [_jet_dot(kq[r], et) for r in range(2 * d)]            # W^KQ e_t, jets
         # E_t E_t^H v = sum_i e_i (e_i^H v)
         sv0 = [zero] * (2 * d)
         sv1 = [zero] * (2 * d)
-        for i in range(1, t + 1):
+        for i in range(1, t + model.context_last + 1):
             ei = ctx.e(i)
             ei_h = ctx.e(i, conj=True)
             w0 = zero
@@ -197,10 +205,10 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
                     sv0[r] += ei[r] * w0
                     sv1[r] += ei[r] * w1
         sv = list(zip(sv0, sv1))
-        scale = QQ_I.from_sympy(sp.Rational(1, t - 1))
+        scale = QQ_I.from_sympy(1 / model.rho_at(t))
         for r in range(d):
             y0, y1 = _jet_dot(pv[r], sv)
-            res0 = _phase_blocks(ctx, y0 * scale - ctx.x(t + 1, r))
+            res0 = _phase_blocks(ctx, y0 * scale - ctx.x(t + model.target_shift, r))
             res1 = _phase_blocks(ctx, y1 * scale) if ctx.n_dir else {}
             # Phase lemma before multiplying: a product term survives E_W only if the net lambda
             # exponents of its two factors cancel, i.e. block n of res times conj(block n of res0).
@@ -209,9 +217,9 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
                 loss0 += block * c0
                 if n in res1:
                     loss1 += res1[n] * c0                            # + conj(.) below: 2 Re
-    loss0 = loss0 * half
+    loss0 = loss0 * scale_loss
     if ctx.n_dir:
-        loss1 = (loss1 + ctx.conj(loss1)) * half
+        loss1 = (loss1 + ctx.conj(loss1)) * scale_loss
     return loss0, loss1
 
 
@@ -265,6 +273,18 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     return exprs if split_directions else exprs[0]
 
 
+def require_law(law, d: int | None = None, optional: bool = False) -> None:
+    """``law`` must be a :class:`~theory.moments.TokenLaw` (or None if ``optional``) of dimension ``d``."""
+    from .moments import TokenLaw
+
+    if law is None and optional:
+        return
+    require_type("law", law, TokenLaw, "a theory.moments.TokenLaw" + (" or None" if optional else ""),
+                 "e.g. RealGaussian(d) or MomentTableLaw(d)")
+    if d is not None and law.d != d:
+        raise ValueError(f"law must have dimension d = {d} (got a law of dimension {law.d})")
+
+
 def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law: TokenLaw | None,
                            params: Sequence[sp.Symbol] = (), gradient: bool = True) -> PopulationDerivatives:
     r"""Exact population loss and gradient at the weights ``(W_PV, W_KQ)``.
@@ -299,8 +319,10 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
     15*a**2*b**2/2 - 3*a*b + 1/2
     """
     check_sizes(d=d, T=T)
-    if law is not None and law.d != d:
-        raise ValueError(f"law must have dimension d = {d} (got a law of dimension {law.d})")
+    require_law(law, d, optional=True)
+    require_bool("gradient", gradient)
+    require_matrix("W_PV", W_PV)
+    require_matrix("W_KQ", W_KQ)
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
     reserved = {"z_", "zbar_", "lam_", "mu_", "dre", "dim"}

@@ -583,10 +583,17 @@ def check_o4(scale=None):
 def _o4_statement():
     import sympy as sp
 
-    s = sp.Symbol("s")
-    n = sp.Symbol("n")
+    from theory.printing import Where
+
+    s = sp.Symbol("s", nonzero=True)
+    Nx, Ny, N = sp.symbols("N_x N_y N", positive=True, integer=True)
+    n = Nx + Ny
     W_PV, W_KQ = sp.MatrixSymbol("W_PV", n, n), sp.MatrixSymbol("W_KQ", n, n)
-    return (sp.Eq(sp.Tuple(W_PV, W_KQ), sp.Tuple(s * W_PV, W_KQ / s)),)
+    Z = sp.MatrixSymbol("Z", n, N + 1)
+    layer = sp.Function("LSA")
+    # The claim is about the layer's output on every prompt Z, not about the parameter tuples.
+    return (Where(sp.Eq(layer(Z, s * W_PV, W_KQ / s), layer(Z, W_PV, W_KQ), evaluate=False),
+                  sp.Ne(s, 0, evaluate=False)),)
 
 
 register(Claim(

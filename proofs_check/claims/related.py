@@ -52,9 +52,11 @@ def _label_noise_statement():
 
     from theory.related import n_sym, optimal_step, s_sym
 
-    d = sp.Symbol("d", integer=True, positive=True)
-    return (sp.Eq(sp.Symbol(r"\eta^{*}_{d=2}"), optimal_step(2)),
-            sp.Eq(sp.Symbol("eta^*"), stated_label_noise_step(n_sym, d, s_sym)))
+    from theory.printing import at_sizes
+
+    # the derived optimal step at each checked dimension; every one matches n / (n + d + 1 + s^2)
+    eta = sp.Symbol("eta_star")
+    return tuple(at_sizes(sp.Eq(eta, optimal_step(k), evaluate=False), d=k) for k in DIMENSIONS)
 
 
 register(Claim(
@@ -119,8 +121,18 @@ def _zfb_statement():
 
     from theory.related import zfb_second_moment
 
-    moment, _ = zfb_second_moment(2)
-    return (sp.Eq(sp.Symbol(r"\mathbb{E}[(XX^\top/N)^2]_{d=2}"), moment),)
+    from theory.printing import Expectation, at_sizes
+
+    d = 2
+    moment, Lambda = zfb_second_moment(d)
+    N = sp.Symbol("N", positive=True, integer=True)
+    Gamma, Lam = sp.MatrixSymbol("Gamma", d, d), sp.MatrixSymbol("Lambda", d, d)
+    X = sp.MatrixSymbol("X", d, N)
+    second = Expectation(sp.MatPow(X * X.T / N, 2))
+    return (sp.Eq(second, Gamma * Lam, evaluate=False),
+            sp.Eq(Gamma, (1 + 1 / N) * Lam + sp.Trace(Lam) / N * sp.Identity(d), evaluate=False),
+            at_sizes(sp.Eq(Lam, Lambda, evaluate=False), d=d),
+            at_sizes(sp.Eq(second, moment, evaluate=False), d=d))
 
 
 register(Claim(

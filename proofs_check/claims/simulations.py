@@ -15,6 +15,52 @@ def _fmt(x) -> str:
     return f"{x:.3e}" if isinstance(x, float) else str(x)
 
 
+# --- statements: what each numerical agreement compares, at its sizes ------------------------------
+
+def _limit_statement(**sizes):
+    """lim ab = kappa_1 / (kappa_2 + kappa_3 H_{T-2} / (T - 2)) at the given sizes (the C4 limit)."""
+    import sympy as sp
+    from theory.dynamics import tau
+    from theory.moments import KAPPA_SYMBOLS
+    from theory.printing import at_sizes
+
+    k0, k1, k2, k3 = KAPPA_SYMBOLS
+    T = sp.Symbol("T")
+    limit = k1 / (k2 + k3 * sp.harmonic(T - 2) / (T - 2))
+    ab = sp.Function("a")(tau) * sp.Function("b")(tau)
+    return at_sizes(sp.Eq(sp.Limit(ab, tau, sp.oo), limit, evaluate=False), **sizes)
+
+
+def _gradient_statement():
+    import sympy as sp
+    from theory.printing import Expectation, Gradient, at_sizes
+
+    d = 3
+    W = sp.MatrixSymbol("W_KQ", 2 * d, 2 * d)
+    loss, sample = sp.Symbol("L"), sp.Symbol("ell")
+    return (at_sizes(sp.Eq(Gradient(loss, W, sp.Symbol("M_AB")), Expectation(Gradient(sample, W)), evaluate=False),
+                     d=d, T=7),)
+
+
+def _full_one_statement():
+    import sympy as sp
+    from theory.printing import at_sizes
+
+    return (at_sizes(sp.Lt(sp.Symbol("L_unmasked"), sp.Symbol("L_masked"), evaluate=False), d=5, T=100),)
+
+
+def _oswald_statement():
+    import sympy as sp
+    from theory.printing import at_sizes
+
+    # what the check asserts (numerically): the tolerances of _oswald_quick, not an exact equality
+    L_lsa, L_gd, cos = sp.Symbol("L_LSA"), sp.Symbol("L_GD"), sp.Symbol("cos_sens")
+    sizes = {"N": 10, "N_x": 10, "N_y": 1}
+    return (at_sizes(sp.Le(sp.Abs(L_lsa - L_gd), L_gd / 20, evaluate=False), **sizes),
+            at_sizes(sp.Ge(cos, sp.Rational(99, 100), evaluate=False), **sizes),
+            at_sizes(sp.Le(sp.Abs(L_gd - sp.Rational(1, 5)), sp.Rational(3, 100), evaluate=False), **sizes))
+
+
 # --- zheng2024.sim.full-matrices -----------------------------------------------------------------
 
 def _full_matrices(d: int = 1, T: int = 4, a0: float = 0.2, b0: float = 0.5, tol: float = 1e-8):
@@ -63,6 +109,7 @@ register(Claim(
     source="Zheng et al. 2024, claims C1, C2, C4, numerical agreement at the level of all parameters",
     hypotheses=["small (d, T): the exact gradient of all 2(2d^2 + 4d^2) real parameters is derived symbolically",
                 "z Gaussian N(0, I)", "diagonal initialisation (Assumption 3.1)"],
+    statement=lambda: (_limit_statement(d=1, T=4),),
     checks=[Check("full flow, d=1, T=4", NUM, _full_matrices),
             Check("full flow, d=2, T=3", NUM, lambda: _full_matrices(d=2, T=3), slow=True)],
     description="theory.zheng_full derives the exact population gradient of every real parameter (no block "
@@ -116,6 +163,7 @@ register(Claim(
     source="Zheng et al. 2024, claims C3-C4 (Theorem 4.1), numerical agreement of two levels",
     hypotheses=["d = 5, T = 100", "z Gaussian N(0, I) from a0 = b0 = 0.1; sparse (c = 1) from (0.5, 1.5)",
                 "diagonal initialisation (Assumption 3.1)"],
+    statement=lambda: (_limit_statement(d=5, T=100),),
     checks=[Check("population vs reduced", NUM, _population_vs_reduced)],
     description=("The population gradient flow of the full d x d blocks A = W^KQ_21, B = W^PV_11 "
                  "(coefficients exact: moments of z times phase-lemma counts) is integrated with LSODA "
@@ -202,6 +250,7 @@ register(Claim(
     title="The exact population gradient on M_{A,B} matches finite differences and Monte Carlo",
     source="Zheng et al. 2024, claim C1 and the model of section 2, numerical agreement of levels",
     hypotheses=["d = 3, T = 7", "laws: Gaussian, sparse, full-one, Rademacher (FD); Rademacher (Monte Carlo)"],
+    statement=_gradient_statement,
     checks=[Check("finite differences", NUM, _population_gradient_fd),
             Check("Monte Carlo", NUM, _population_gradient_mc)],
     description=("The population gradient (derived in numerics.population from the model by the phase "
@@ -253,6 +302,7 @@ register(Claim(
     title="Full-one start point: the unmasked flow reaches a strictly lower loss than the masked one",
     source="Zheng et al. 2024, claim C7 (beyond Assumption 4.1), exact population flows",
     hypotheses=["z = (1, ..., 1)", "d = 5, T = 100", "a0 = b0 = 1"],
+    statement=_full_one_statement,
     checks=[Check("population flows", NUM, _full_one_population)],
     description=("Masked flow = reduced flow with the diagonal restriction of the exact population "
                  "coefficients; unmasked flow = population flow of the full blocks A, B. Tolerances: 1e-8 on "
@@ -314,6 +364,7 @@ register(Claim(
     source="Zheng et al. 2024, Figure 1 / Theorem 4.1, simulation",
     hypotheses=["d = 5, T = 100, m = 100 (one run, sparse) or 1000 (all six runs, slow)", "Gaussian sigma = 1: lr 1e-4, 150 epochs; sparse c = 1: lr 1e-3, 201",
                 "inits (0.1, 0.1), (0.5, 1.5), (2, 2)"],
+    statement=lambda: (_limit_statement(d=5, T=100),),
     checks=[Check("one run", NUM, _fig1_one_run),
             Check("quick reproduction", NUM, _fig1_quick, slow=True)],
     description=("Full-batch GD on sampled sequences (vectorised analytic gradient). A run is checked when its "
@@ -354,6 +405,7 @@ register(Claim(
     source="von Oswald et al. 2023, section 4 / Figure 2 (claim O5), simulation",
     hypotheses=["N = Nx = 10, Ny = 1, W ~ N(0, I)", "x ~ U(-0.5, 0.5) (the authors' code)",
                 "Adam lr 1e-3, fresh tasks each step"],
+    statement=_oswald_statement,
     checks=[Check("short training", NUM, _oswald_quick)],
     description=("Analytic NumPy gradients; GD step size line-searched exactly (the prediction is linear in eta) "
                  "on 1e4 tasks; metrics on 1e4 held-out tasks."),

@@ -54,6 +54,41 @@ def _u_star():
     return flow_all_T().u_star
 
 
+def _limit_statement(name, value):
+    """``lim_{tau -> oo} name(tau) = value`` as an unevaluated equation."""
+    import sympy as sp
+    from theory.dynamics import tau
+
+    return sp.Eq(sp.Limit(sp.Function(name)(tau), tau, sp.oo), value, evaluate=False)
+
+
+def _trajectory_statement():
+    import sympy as sp
+    from theory.dynamics import tau
+
+    u0 = sp.Symbol("u_0", positive=True)
+    return sp.Eq(sp.Function("u")(tau), stated_balanced(_u_star(), flow_all_T().Lambda, u0, tau), evaluate=False)
+
+
+def _convergence_statement():
+    import sympy as sp
+    from theory.dynamics import a_sym, b_sym, tau
+
+    flow = flow_all_T()
+    u = sp.Function("u")(tau)
+    return (sp.Eq(sp.Derivative(u, tau), flow.Gamma * (a_sym ** 2 + b_sym ** 2) * (flow.u_star - u), evaluate=False),
+            sp.StrictGreaterThan(flow.Gamma, 0, evaluate=False))
+
+
+def _a7_statement():
+    import sympy as sp
+
+    grad = sp.Symbol(r"\nabla_{(W^{KQ}_{21})_{ij}} L")
+    u1, u2 = sp.symbols("u_1 u_2")                       # u_j = lim a_j b_j
+    return (sp.Eq(grad, 0, evaluate=False), sp.Ne(u1, u2, evaluate=False),
+            sp.StrictLessThan(sp.Symbol(r"L_{\infty}"), sp.Symbol(r"\min_{M_{a,b}} L"), evaluate=False))
+
+
 # ----------------------------------------------------------------------------- D1
 def _form_symbols():
     """Symbols of the stated closed forms (``Claim.stated``) of D1-D4."""
@@ -157,8 +192,7 @@ register(Claim(
     source=f"{SOURCE}; spec C4 (the individual limits fixed by the conserved a^2 - b^2)",
     hypotheses=["C2's conditions (the flow stays on M_{a,b})", "a_0 b_0 > 0 (shown for a_0, b_0 > 0; the "
                 "negative branch is the mirror image (a, b) -> (-a, -b))"],
-    statement=lambda: __import__("sympy").Eq(__import__("sympy").Symbol("a_infinity"),
-                                             stated_individual_limits(*_symbols(), _u_star())[0]),
+    statement=lambda: _limit_statement("a", stated_individual_limits(*_symbols(), _u_star())[0]),
     checks=[Check("conserved quantity and the product fix the limits (symbolic T)", ALL_T, check_d1),
             Check("integrated flow at d = 5, T = 100", Method.NUMERIC_TOLERANCE, check_d1_numeric)],
     description="The flow is derived from the counted per-coordinate loss; a^2 - b^2 is conserved and ab -> u*, "
@@ -200,8 +234,7 @@ register(Claim(
     title="Loss at the limit: (d/2)(K_0 - Lambda^2/Gamma), strictly below the loss at the start ab = 0",
     source=f"{SOURCE}; spec C3 (loss on the manifold), C4",
     hypotheses=["C2's conditions", "K_0 = (T - 2) kappa_0"],
-    statement=lambda: __import__("sympy").Eq(__import__("sympy").Symbol("ell_infinity"),
-                                             stated_limit_loss(flow_all_T().Gamma, flow_all_T().Lambda,
+    statement=lambda: _limit_statement("ell", stated_limit_loss(flow_all_T().Gamma, flow_all_T().Lambda,
                                                                flow_all_T().K0)),
     checks=[Check("loss on the fixed-point curve (symbolic T)", ALL_T, check_d2)],
 ))
@@ -317,9 +350,7 @@ register(Claim(
           "log((u* - u_0)(1 - eps)/(eps u_0))/(2 Lambda)",
     source=f"{SOURCE}; spec C3 (the balanced solution is logistic)",
     hypotheses=["C2's conditions", "a_0 = b_0 > 0, u_0 = a_0^2 < u*"],
-    statement=lambda: __import__("sympy").Eq(__import__("sympy").Symbol("u(tau)"), stated_balanced(
-        _u_star(), flow_all_T().Lambda, __import__("sympy").Symbol("u_0", positive=True),
-        __import__("sympy").Symbol("tau", nonnegative=True))),
+    statement=lambda: _trajectory_statement(),
     checks=[Check("logistic solution by the linear equation of 1/u (symbolic T)", ALL_T, check_d4)],
 ))
 
@@ -354,6 +385,7 @@ register(Claim(
     title="Convergence from every a_0 b_0 > 0, for every T: du/dtau = Gamma (a^2 + b^2)(u* - u) with Gamma > 0",
     source=f"{SOURCE}; spec C4 (the sign argument on the u-equation)",
     hypotheses=["C2's conditions", "kappa_2 > 0 (z is not 0 almost surely)"],
+    statement=_convergence_statement,
     checks=[Check("the sign argument for symbolic T", ALL_T, check_d5)],
 ))
 
@@ -462,7 +494,9 @@ register(Claim(
           "the gap shrinks as T grows",
     source=f"{SOURCE}; consequence of Assumption 4.1 as reconstructed in our spec (finding of this toolkit)",
     hypotheses=["the exact discrete law of zheng2024.A6 (d = 3): (S) and (E) hold, column sums depend on j",
+                "i != j; u_j = lim a_j b_j; L_inf the loss at the limit of the diagonal flow",
                 "start a = b = (1/2, 1/2, 1/2)"],
+    statement=_a7_statement,
     checks=[Check("diagonal kept (exact, d = 3, T = 4)", Method.SYMBOLIC_AT_SIZES, check_a7_diagonal_kept),
             Check("limits, losses and the gap for T = 4, 8, 16, 32 (exact loss, LSODA flow)",
                   Method.NUMERIC_TOLERANCE, check_a7_limits)],

@@ -1,0 +1,311 @@
+"""Fused forward + backward pass of Zheng et al.'s causal linear self-attention (optional numba).
+
+One pass over the sequences computes the empirical loss and both gradients. For every sequence the
+prefix sums ``C_t = sum_{i<=t} x_i x_i^H`` and ``D_t = sum_{i<=t} x_i x_{i-1}^H`` are kept as running
+sums in registers / L1 (never stored), and
+
+.. math:: S_t = \\begin{pmatrix} C_t & D_t \\\\ D_t^H & C_{t-1} \\end{pmatrix},
+          \\qquad C_{t-1} = C_t - x_t x_t^H,
+
+is applied to ``q_t = W^KQ e_t`` (forward) and to ``g_t = W^{PV H} r_t / (t-1)`` (backward) while
+it is still in cache. Sequences are processed in blocks of ``lanes`` side by side (the innermost,
+SIMD-vectorised loop runs over the sequences of a block), blocks in parallel over numba threads.
+The first call compiles (about 25 s, then cached on disk by numba).
+The operand is the sequences themselves, in the layout of :class:`FusedData` (real and imaginary
+parts, shape (blocks, T, d, lanes)); memory is ``2 m T d`` floats, against ``m (T-2) 4 d^2``
+complex numbers for the stored prefix sums.
+
+Same value and convention as :func:`numerics.training.zheng_loss_and_grad` (tested against it and
+against finite differences).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+try:  # optional dependency: pip install 'mesacheck[fast]'
+    import numba
+    from numba import njit, prange
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised when numba is absent
+    numba = None
+    HAVE_NUMBA = False
+
+#: fastmath flags without ``nnan``/``ninf``: divergence detection relies on non-finite values.
+_FLAGS = {"contract", "reassoc", "nsz", "arcp"}
+
+
+def available() -> bool:
+    """True when numba is importable (the fused kernel can run)."""
+    return HAVE_NUMBA
+
+
+class FusedData:
+    """Sequences in the layout of the fused kernel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m, T, d), complex
+    dtype : {np.float32, np.float64}
+        Storage and arithmetic of the running sums (float32 is the authors' ``torch.cfloat``;
+        per-block sums are reduced in float64).
+    lanes : int
+        Sequences per block (the SIMD width of the inner loop). Padding sequences are zero and
+        contribute nothing to the loss or the gradients.
+
+    Attributes
+    ----------
+    xr, xi : ndarray, shape (blocks, T, d, lanes)
+    m, T, d : int
+    """
+
+    def __init__(self, x: np.ndarray, dtype=np.float32, lanes: int = 64):
+        m, T, d = x.shape
+        self.m, self.T, self.d, self.lanes = m, T, d, lanes
+        self.dtype = np.dtype(dtype)
+        nb = -(-m // lanes)
+        pad = nb * lanes - m
+        xx = np.asarray(x)
+        if pad:
+            xx = np.concatenate([xx, np.zeros((pad, T, d), dtype=xx.dtype)])
+        blocks = xx.reshape(nb, lanes, T, d).transpose(0, 2, 3, 1)          # (nb, T, d, lanes)
+        self.xr = np.ascontiguousarray(blocks.real, dtype=self.dtype)
+        self.xi = np.ascontiguousarray(blocks.imag, dtype=self.dtype)
+
+    @property
+    def nbytes(self) -> int:
+        return self.xr.nbytes + self.xi.nbytes
+
+    @staticmethod
+    def bytes_needed(m: int, T: int, d: int, dtype=np.float32, lanes: int = 64) -> int:
+        return 2 * (-(-m // lanes)) * lanes * T * d * np.dtype(dtype).itemsize
+
+
+def loss_and_grad(data: FusedData, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1):
+    """Loss and gradients of the causal LSA on ``data`` (see :func:`numerics.training.zheng_loss_and_grad`).
+
+    Parameters
+    ----------
+    data : FusedData
+    P : ndarray, shape (d, 2d)      ``W^PV``
+    Q : ndarray, shape (2d, 2d)     ``W^KQ``
+    threads : int
+        numba threads over the blocks (the compiled ``parallel=True`` build is also the fastest
+        on one thread: its loops vectorise better than a serial build's).
+
+    Returns
+    -------
+    loss : float, or (loss, grad_P (d, 2d), grad_Q (2d, 2d)) with ``need_grad``
+    """
+    if not HAVE_NUMBA:
+        raise RuntimeError("the fused kernel needs numba: pip install 'mesacheck[fast]' "
+                           "(or pass kernel='prefix' to zheng_gd)")
+    d = data.d
+    dt = data.dtype
+    P = np.asarray(P, dtype=np.complex128)
+    Q = np.asarray(Q, dtype=np.complex128)
+    nb = data.xr.shape[0]
+    out = np.zeros((nb, 1 + 2 * (d * 2 * d) + 2 * (4 * d * d)))
+    args = (data.xr, data.xi, np.ascontiguousarray(P.real, dt), np.ascontiguousarray(P.imag, dt),
+            np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt), bool(need_grad), out)
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        _kernel(*args)
+    finally:
+        numba.set_num_threads(before)
+    tot = out.sum(axis=0)
+    m = data.m
+    loss = float(tot[0]) / m
+    if not need_grad:
+        return loss
+    n1 = d * 2 * d
+    gP = (tot[1:1 + n1] + 1j * tot[1 + n1:1 + 2 * n1]).reshape(d, 2 * d) / m
+    o = 1 + 2 * n1
+    n2 = 4 * d * d
+    gQ = (tot[o:o + n2] + 1j * tot[o + n2:o + 2 * n2]).reshape(2 * d, 2 * d) / m
+    return loss, gP, gQ
+
+
+if HAVE_NUMBA:
+
+    @njit(parallel=True, fastmath=_FLAGS, cache=True)
+    def _kernel(xr, xi, Pr, Pi, Qr, Qi, need_grad, out):  # pragma: no cover - compiled
+        nb, T, d, L = xr.shape
+        d2 = 2 * d
+        n1 = d * d2
+        n2 = d2 * d2
+        ft = xr.dtype
+        for b in prange(nb):
+            X = xr[b]
+            Y = xi[b]
+            Cr = np.zeros((d, d, L), ft)
+            Ci = np.zeros((d, d, L), ft)
+            Dr = np.zeros((d, d, L), ft)
+            Di = np.zeros((d, d, L), ft)
+            er = np.zeros((d2, L), ft)
+            ei = np.zeros((d2, L), ft)
+            qr = np.zeros((d2, L), ft)
+            qi = np.zeros((d2, L), ft)
+            vr = np.zeros((d2, L), ft)
+            vi = np.zeros((d2, L), ft)
+            rr = np.zeros((d, L), ft)
+            ri = np.zeros((d, L), ft)
+            wr = np.zeros(L, ft)
+            wi = np.zeros(L, ft)
+            lo = np.zeros(L, ft)
+            gPr = np.zeros((d, d2, L), ft)
+            gPi = np.zeros((d, d2, L), ft)
+            gQr = np.zeros((d2, d2, L), ft)
+            gQi = np.zeros((d2, d2, L), ft)
+            # s = 0: C_0 = x_0 x_0^H, D_0 = 0
+            for j in range(d):
+                for k in range(d):
+                    for l in range(L):
+                        Cr[j, k, l] = X[0, j, l] * X[0, k, l] + Y[0, j, l] * Y[0, k, l]
+                        Ci[j, k, l] = Y[0, j, l] * X[0, k, l] - X[0, j, l] * Y[0, k, l]
+            for s in range(1, T - 1):
+                inv = 1.0 / s
+                # running sums: C += x_s x_s^H, D += x_s x_{s-1}^H
+                for j in range(d):
+                    for k in range(d):
+                        for l in range(L):
+                            a = X[s, j, l]
+                            bb = Y[s, j, l]
+                            c = X[s, k, l]
+                            e = Y[s, k, l]
+                            Cr[j, k, l] += a * c + bb * e
+                            Ci[j, k, l] += bb * c - a * e
+                            c = X[s - 1, k, l]
+                            e = Y[s - 1, k, l]
+                            Dr[j, k, l] += a * c + bb * e
+                            Di[j, k, l] += bb * c - a * e
+                for j in range(d):
+                    for l in range(L):
+                        er[j, l] = X[s, j, l]
+                        ei[j, l] = Y[s, j, l]
+                        er[d + j, l] = X[s - 1, j, l]
+                        ei[d + j, l] = Y[s - 1, j, l]
+                # q = Q e
+                _matvec(Qr, Qi, er, ei, qr, qi)
+                # v = S q / s
+                _apply_S(Cr, Ci, Dr, Di, X, Y, s, qr, qi, vr, vi, wr, wi, inv)
+                # r = P v - x_{s+1}
+                for j in range(d):
+                    for l in range(L):
+                        rr[j, l] = -X[s + 1, j, l]
+                        ri[j, l] = -Y[s + 1, j, l]
+                    for k in range(d2):
+                        pr = Pr[j, k]
+                        pi = Pi[j, k]
+                        for l in range(L):
+                            rr[j, l] += pr * vr[k, l] - pi * vi[k, l]
+                            ri[j, l] += pr * vi[k, l] + pi * vr[k, l]
+                    for l in range(L):
+                        lo[l] += 0.5 * (rr[j, l] * rr[j, l] + ri[j, l] * ri[j, l])
+                if not need_grad:
+                    continue
+                # gP += r v^H
+                for j in range(d):
+                    for k in range(d2):
+                        for l in range(L):
+                            gPr[j, k, l] += rr[j, l] * vr[k, l] + ri[j, l] * vi[k, l]
+                            gPi[j, k, l] += ri[j, l] * vr[k, l] - rr[j, l] * vi[k, l]
+                # g = P^H r (into q), h = S g / s (into v)
+                for k in range(d2):
+                    for l in range(L):
+                        qr[k, l] = 0.0
+                        qi[k, l] = 0.0
+                    for j in range(d):
+                        pr = Pr[j, k]
+                        pi = Pi[j, k]
+                        for l in range(L):
+                            qr[k, l] += pr * rr[j, l] + pi * ri[j, l]
+                            qi[k, l] += pr * ri[j, l] - pi * rr[j, l]
+                _apply_S(Cr, Ci, Dr, Di, X, Y, s, qr, qi, vr, vi, wr, wi, inv)
+                # gQ += h e^H
+                for a in range(d2):
+                    for c in range(d2):
+                        for l in range(L):
+                            gQr[a, c, l] += vr[a, l] * er[c, l] + vi[a, l] * ei[c, l]
+                            gQi[a, c, l] += vi[a, l] * er[c, l] - vr[a, l] * ei[c, l]
+            acc = 0.0
+            for l in range(L):
+                acc += lo[l]
+            out[b, 0] = acc
+            if need_grad:
+                for j in range(d):
+                    for k in range(d2):
+                        sr = 0.0
+                        si = 0.0
+                        for l in range(L):
+                            sr += gPr[j, k, l]
+                            si += gPi[j, k, l]
+                        out[b, 1 + j * d2 + k] = sr
+                        out[b, 1 + n1 + j * d2 + k] = si
+                for a in range(d2):
+                    for c in range(d2):
+                        sr = 0.0
+                        si = 0.0
+                        for l in range(L):
+                            sr += gQr[a, c, l]
+                            si += gQi[a, c, l]
+                        out[b, 1 + 2 * n1 + a * d2 + c] = sr
+                        out[b, 1 + 2 * n1 + n2 + a * d2 + c] = si
+
+    @njit(fastmath=_FLAGS, cache=True, inline="always")
+    def _matvec(Mr, Mi, ur, ui, outr, outi):  # pragma: no cover - compiled
+        n, k2 = Mr.shape
+        L = ur.shape[1]
+        for a in range(n):
+            for l in range(L):
+                outr[a, l] = 0.0
+                outi[a, l] = 0.0
+            for c in range(k2):
+                mr = Mr[a, c]
+                mi = Mi[a, c]
+                for l in range(L):
+                    outr[a, l] += mr * ur[c, l] - mi * ui[c, l]
+                    outi[a, l] += mr * ui[c, l] + mi * ur[c, l]
+
+    @njit(fastmath=_FLAGS, cache=True, inline="always")
+    def _apply_S(Cr, Ci, Dr, Di, X, Y, s, ur, ui, vr, vi, wr, wi, inv):  # pragma: no cover - compiled
+        """v = S_s u * inv with S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]]."""
+        d = Cr.shape[0]
+        L = ur.shape[1]
+        # w = x_s^H u2
+        for l in range(L):
+            wr[l] = 0.0
+            wi[l] = 0.0
+        for k in range(d):
+            for l in range(L):
+                a = X[s, k, l]
+                b = Y[s, k, l]
+                wr[l] += a * ur[d + k, l] + b * ui[d + k, l]
+                wi[l] += a * ui[d + k, l] - b * ur[d + k, l]
+        for j in range(d):
+            for l in range(L):
+                # - x_s w  (bottom block correction)
+                a = X[s, j, l]
+                b = Y[s, j, l]
+                vr[d + j, l] = -(a * wr[l] - b * wi[l])
+                vi[d + j, l] = -(a * wi[l] + b * wr[l])
+                vr[j, l] = 0.0
+                vi[j, l] = 0.0
+        for j in range(d):
+            for k in range(d):
+                for l in range(L):
+                    cr = Cr[j, k, l]
+                    ci = Ci[j, k, l]
+                    dr = Dr[j, k, l]
+                    di = Di[j, k, l]
+                    # top: C u1 + D u2
+                    vr[j, l] += cr * ur[k, l] - ci * ui[k, l] + dr * ur[d + k, l] - di * ui[d + k, l]
+                    vi[j, l] += cr * ui[k, l] + ci * ur[k, l] + dr * ui[d + k, l] + di * ur[d + k, l]
+                    # bottom row k: (D^H)_{k j} u1_j = conj(D_{j k}) u1_j ; C_{k j} u2_j = conj(C_{j k}) u2_j
+                    vr[d + k, l] += dr * ur[j, l] + di * ui[j, l] + cr * ur[d + j, l] + ci * ui[d + j, l]
+                    vi[d + k, l] += dr * ui[j, l] - di * ur[j, l] + cr * ui[d + j, l] - ci * ur[d + j, l]
+        for a in range(2 * d):
+            for l in range(L):
+                vr[a, l] *= inv
+                vi[a, l] *= inv

@@ -1,0 +1,76 @@
+"""The fused numba epoch kernel (numerics/fused.py) and the kernel choice of zheng_gd."""
+import numpy as np
+import pytest
+
+from numerics import fused, sampling, training
+
+needs_numba = pytest.mark.skipif(not fused.available(), reason="numba not installed (extra [fast])")
+
+
+def _params(d, rng):
+    P = rng.standard_normal((d, 2 * d)) + 1j * rng.standard_normal((d, 2 * d))
+    Q = rng.standard_normal((2 * d, 2 * d)) + 1j * rng.standard_normal((2 * d, 2 * d))
+    return 0.3 * P, 0.3 * Q
+
+
+@needs_numba
+@pytest.mark.parametrize("m,T,d,law", [(70, 7, 3, "gaussian"), (5, 3, 2, "sparse"), (64, 5, 1, "rademacher")])
+def test_fused_gradient_equals_reference_loop(m, T, d, law):
+    # float32 running sums (the default): relative error ~ T * 1e-7, scaled by the largest entry
+    rng = np.random.default_rng(m + T)
+    x = sampling.zheng_sequences(m, T, d, law, 1.3, rng)           # m = 70, 5: padded last block
+    P, Q = _params(d, rng)
+    lref, gPref, gQref = training.zheng_loss_and_grad_loop(x, P, Q)
+    loss, gP, gQ = training.zheng_loss_and_grad(fused.FusedData(x), P, Q)
+    tol = 2e-6 * T
+    assert abs(loss - lref) <= tol * lref
+    assert np.abs(gP - gPref).max() <= tol * np.abs(gPref).max()
+    assert np.abs(gQ - gQref).max() <= tol * np.abs(gQref).max()
+    assert fused.loss_and_grad(fused.FusedData(x), P, Q, need_grad=False) == pytest.approx(loss, rel=1e-6)
+
+
+@needs_numba
+def test_fused_gradient_equals_finite_differences():
+    # grad = dL/du + i dL/dv (module convention); central differences of the float64 reference loss
+    rng = np.random.default_rng(3)
+    d, T = 2, 6
+    x = sampling.zheng_sequences(40, T, d, "gaussian", 1.0, rng)
+    P, Q = _params(d, rng)
+    _, gP, gQ = training.zheng_loss_and_grad(fused.FusedData(x), P, Q)
+    h = 1e-6
+    scale = max(np.abs(gP).max(), np.abs(gQ).max())
+    for which, G in (("P", gP), ("Q", gQ)):
+        for idx in [(0, 0), (1, 3), (G.shape[0] - 1, 1)]:
+            for unit in (1.0, 1j):
+                Pp, Qp, Pm, Qm = P.copy(), Q.copy(), P.copy(), Q.copy()
+                (Pp if which == "P" else Qp)[idx] += h * unit
+                (Pm if which == "P" else Qm)[idx] -= h * unit
+                fd = (training.zheng_loss_and_grad_loop(x, Pp, Qp)[0]
+                      - training.zheng_loss_and_grad_loop(x, Pm, Qm)[0]) / (2 * h)
+                got = G[idx].real if unit == 1.0 else G[idx].imag
+                assert abs(got - fd) <= 1e-5 * scale, (which, idx, unit)
+
+
+@needs_numba
+def test_zheng_gd_reports_the_fused_kernel_and_matches_prefix():
+    x = sampling.zheng_sequences(100, 8, 2, "gaussian", 1.0, 0)
+    a = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3)
+    b = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3, kernel="prefix")
+    assert (a.kernel, b.kernel) == ("fused", "prefix")
+    assert np.allclose(a.ab, b.ab, rtol=1e-5) and np.allclose(a.test_loss, b.test_loss, rtol=1e-5)
+
+
+def test_kernel_choice_is_reported_and_budget_enforced():
+    x = sampling.zheng_sequences(20, 6, 2, "gaussian", 1.0, 0)
+    res = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1, memory_budget=1.0)
+    assert res.kernel == "chunked" and "over the" in res.extra["kernel_reason"]
+    with pytest.raises(ValueError, match="memory_budget"):
+        training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1, kernel="prefix", memory_budget=1.0)
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        training.zheng_gd(x, x, kernel="gpu")
+
+
+def test_sequences_are_powers_of_the_phases():
+    x, (lam, z) = sampling.zheng_sequences(30, 250, 3, "gaussian", 1.0, 5, return_params=True)
+    ref = lam[:, None, :] ** np.arange(250)[None, :, None] * z[:, None, :]
+    assert np.abs(x - ref).max() <= 1e-12 * np.abs(z).max()
