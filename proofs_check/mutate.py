@@ -518,8 +518,8 @@ def model_mutants(full: bool = True) -> list[ModelMutant]:
                     _method("theory.moments", "SparseLaw", "_moment", _sparse_scale),
                     (_T(f"{Z}.C4", "Gaussian and sparse limits"),)),
         ModelMutant(f"{Z}.mutant.s-moment-dropped", "one moment dropped from condition (S) "
-                    "(theory.zheng_invariance.hypothesis_S_moment_types)",
-                    _wrap("theory.zheng_invariance", "hypothesis_S_moment_types", _drop_s_moment),
+                    "(hypothesis_S_moment_types of the claim module)",
+                    _wrap("proofs_check.claims.zheng2024", "hypothesis_S_moment_types", _drop_s_moment),
                     (_T(f"{Z}.C2", "off-diagonal gradients involve only"),)),
         ModelMutant(f"{Z}.mutant.entrywise-all-T-double", "symbolic-T entrywise flow multiplied by 2",
                     _wrap("theory.dynamics", "entrywise_flow_all_T", _scaled_result(2)),
@@ -834,15 +834,34 @@ def run_mutants(mutants, jobs: int = 1, timeout: float = DEFAULT_TIMEOUT, progre
 
     Notes
     -----
+    The on-disk caches of :mod:`proofs_check.cache` are off while mutants run (``MESACHECK_NO_CACHE=1``,
+    restored afterwards): they are keyed on the code on disk, which a mutant does not change.
     Model mutants start from fresh caches (cleared in the child). Statement mutants share the
     parent's warm caches: the parent first runs each claim's checks unmutated (which must not be
     REFUTED), and the child only overrides the statement.
     """
+    import os
+
+    saved = os.environ.get(_CACHE_OFF)
+    os.environ[_CACHE_OFF] = "1"        # patched code is not on disk: the on-disk caches would replay the original
+    try:
+        return _run_mutants(list(mutants), jobs, timeout, progress)
+    finally:
+        if saved is None:
+            os.environ.pop(_CACHE_OFF, None)
+        else:
+            os.environ[_CACHE_OFF] = saved
+
+
+#: The environment switch of proofs_check.cache (derivation and check-result caches on disk).
+_CACHE_OFF = "MESACHECK_NO_CACHE"
+
+
+def _run_mutants(mutants, jobs, timeout, progress):
     import multiprocessing
     from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("fork")
-    mutants = list(mutants)
     order: dict[str, list] = {}
     baseline: dict[str, str] = {}
     for m in mutants:
