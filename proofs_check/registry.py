@@ -106,6 +106,8 @@ class Claim:
                  "checks", "a list of Check", self.checks)
         _require(self.statement is None or callable(self.statement), "statement",
                  "a callable () -> SymPy expression, or None", self.statement)
+        _require(self.stated is None or callable(self.stated), "stated",
+                 "a callable () -> the stated closed form (SymPy), or None", self.stated)
 
     @property
     def paper(self) -> str:
@@ -224,6 +226,9 @@ class override_stated:
     """
 
     def __init__(self, claim_id: str, form):
+        if not isinstance(claim_id, str):
+            raise TypeError(f"claim_id must be a claim id string such as 'related.N' (got {claim_id!r})")
+        get(claim_id)                                   # an unknown id is an error, not a silent override
         self.claim_id, self.form = claim_id, form
         self._saved = None
 
