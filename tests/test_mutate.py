@@ -216,8 +216,8 @@ def test_mutate_exit_0_when_every_mutant_is_killed_and_json(capsys):
 
 
 # ----------------------------------------------------------------------------- full catalogue
-#: Mutants of the conventions LOSS_SCALE and RHO of theory.dynamics: they survive as long as the derivation
-#: hard-codes 1/2 and 1/(t - 1) instead of using the conventions (issue 8 finding 6, helper H1's part).
+#: Mutants of the conventions LOSS_SCALE and RHO of theory.dynamics: they survived while the derivation
+#: hard-coded 1/2 and 1/(t - 1) (issue 8 finding 6); killed since the one model definition uses them.
 CONVENTION_MUTANTS = {"zheng2024.mutant.loss-scale-constant", "zheng2024.mutant.rho-constant"}
 
 
