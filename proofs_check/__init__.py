@@ -7,6 +7,9 @@ Public surface::
     get(claim_id)         -> Claim
     all_claims()          -> list[Claim]
     Claim, Check, Verdict, CheckResult, Status, Method, register
+    stated(claim_id)      -> SymPy object  a claim's stated closed form (override_stated(id, form) for mutants)
+
+Mutation testing (``mesacheck mutate``): :mod:`proofs_check.mutate`.
 
 Public checks (each returns a CheckResult whose label is earned from its evidence)::
 
@@ -19,7 +22,7 @@ Public checks (each returns a CheckResult whose label is earned from its evidenc
 from __future__ import annotations
 
 from .readback import load_statement, provenance
-from .registry import Check, Claim, UnknownClaimError, all_claims, get, register, select
+from .registry import Check, Claim, UnknownClaimError, all_claims, get, override_stated, register, select, stated
 from .verdicts import CheckResult, Evidence, Method, Status, Verdict, combine
 
 
@@ -59,4 +62,4 @@ def verify_all(patterns=None, include_slow: bool = False) -> list[Verdict]:
 
 __all__ = ["verify", "verify_all", "get", "all_claims", "select", "register", "Claim", "Check", "Verdict",
            "CheckResult", "Status", "Method", "UnknownClaimError", "Evidence", "combine", "load_statement",
-           "provenance", *_CHECKS]
+           "provenance", "stated", "override_stated", *_CHECKS]

@@ -77,6 +77,22 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="mesacheck-out", metavar="DIR", help="output directory (default: mesacheck-out)")
     p.add_argument("--no-progress", action="store_true")
 
+    p = sub.add_parser("mutate", help="mutation testing: are deliberate errors in the theory and in the "
+                                      "stated closed forms refuted by the checks?")
+    p.add_argument("patterns", nargs="*", metavar="ID|PREFIX",
+                   help="claims (statement mutants), papers or mutant ids (model mutants); default: all")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--full", action="store_true", help="the full model-mutant catalogue (default: the quick one)")
+    p.add_argument("--list", action="store_true", help="list the selected mutants without running them")
+    p.add_argument("--models-only", action="store_true", help="no statement mutants")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="mutants run in N processes at once (default: one per core, up to 4)")
+    p.add_argument("--mutant-timeout", type=_positive_float, default=None, metavar="S",
+                   help="time bound per mutant in seconds (default 240); past it the mutant survives, 'timed out'")
+    p.add_argument("--timeout", type=_timeout_seconds, default=None, metavar="S",
+                   help="time bound per check in seconds (default 120; 0: none); past it a check is INCONCLUSIVE")
+    p.add_argument("--no-progress", action="store_true", help="do not show progress on the terminal")
+
     p = sub.add_parser("sweep", help="train over a grid of settings (tidy table, figure, resumable)")
     p.add_argument("grid", metavar="GRID",
                    help='a JSON file or a JSON object: setting -> list of values, e.g. \'{"T": [10, 20], '
@@ -123,6 +139,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {text!r})") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {text})")
     return value
 
 
@@ -696,8 +722,40 @@ def cmd_sweep(args) -> int:
     return EXIT_INCONCLUSIVE if failed else EXIT_OK
 
 
+def cmd_mutate(args) -> int:
+    """Exit 0 only when every selected mutant is killed (REFUTED by a check), 1 otherwise."""
+    import json
+    import os
+
+    from .mutate import DEFAULT_TIMEOUT, mutant_table, run_mutants, select_mutants
+
+    mutants, no_form = select_mutants(args.patterns, full=args.full, statements=not args.models_only)
+    if args.list:
+        for m in mutants:
+            print(f"{m.id}  [{m.kind}] {m.description}")
+        for claim_id in no_form:
+            print(f"{claim_id}  [statement] no stated closed form: no statement mutants")
+        return EXIT_OK
+    if not mutants:
+        raise UsageError("no mutants selected: the claims given have no stated closed form "
+                         "(see 'mesacheck mutate --list')")
+    jobs = args.jobs or min(os.cpu_count() or 1, 4)
+    progress = _Progress(not args.no_progress and not args.json)
+    start = time.perf_counter()
+    results = run_mutants(mutants, jobs=jobs, timeout=args.mutant_timeout or DEFAULT_TIMEOUT,
+                          progress=progress)
+    wall = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"mutants": [r.to_dict() for r in results], "no_closed_form": list(no_form),
+                          "killed": sum(r.killed for r in results), "total": len(results),
+                          "seconds": round(wall, 2)}, indent=2))
+    else:
+        print(mutant_table(results, no_form, wall_seconds=wall))
+    return EXIT_OK if all(r.killed for r in results) else EXIT_REFUTED
+
+
 COMMANDS = {"list": cmd_list, "verify": cmd_verify, "show": cmd_show, "latex": cmd_latex,
-            "simulate": cmd_simulate, "report": cmd_report, "sweep": cmd_sweep}
+            "simulate": cmd_simulate, "report": cmd_report, "sweep": cmd_sweep, "mutate": cmd_mutate}
 
 
 def main(argv: list[str] | None = None) -> int:

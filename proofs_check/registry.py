@@ -81,6 +81,11 @@ class Claim:
     checks : list of Check
     description : str
         How it is checked, in prose.
+    stated : callable () -> SymPy object, optional
+        The claim's stated closed form (a SymPy expression, or a ``Tuple`` of them) in named
+        symbols. Checks read it through :func:`stated` (never a typed copy), so that
+        ``mesacheck mutate`` can perturb it and see whether the checks refute the perturbation.
+        ``None`` for claims without a closed form (existence results, numerical agreements).
     """
 
     id: str
@@ -90,6 +95,7 @@ class Claim:
     statement: Callable[[], object] | None = None
     checks: list[Check] = field(default_factory=list)
     description: str = ""
+    stated: Callable[[], object] | None = None
 
     def __post_init__(self) -> None:
         _require(isinstance(self.id, str), "id", "a string '<paper>.<label>'", self.id)
@@ -100,6 +106,8 @@ class Claim:
                  "checks", "a list of Check", self.checks)
         _require(self.statement is None or callable(self.statement), "statement",
                  "a callable () -> SymPy expression, or None", self.statement)
+        _require(self.stated is None or callable(self.stated), "stated",
+                 "a callable () -> the stated closed form (SymPy), or None", self.stated)
 
     @property
     def paper(self) -> str:
@@ -181,6 +189,63 @@ def validate_sizes(claim: Claim, at: dict) -> None:
 
 _REGISTRY: dict[str, Claim] = {}
 _LOADED = False
+#: Statement overrides active in this process (``override_stated``), by claim id.
+_STATED_OVERRIDES: dict[str, object] = {}
+
+
+def stated(claim_id: str):
+    """The stated closed form of a claim: its ``Claim.stated()``, or the override in force.
+
+    Claim modules build the statement they compare against from this, by substituting into
+    it, so that a statement mutant (:func:`override_stated`) reaches every check.
+
+    Raises
+    ------
+    UnknownClaimError
+        If no claim has this id.
+    ValueError
+        If the claim has no stated closed form.
+    """
+    if claim_id in _STATED_OVERRIDES:
+        return _STATED_OVERRIDES[claim_id]
+    claim = get(claim_id)
+    if claim.stated is None:
+        raise ValueError(f"claim {claim_id} has no stated closed form (Claim.stated is None)")
+    return claim.stated()
+
+
+class override_stated:
+    """Context manager: within it, :func:`stated` returns ``form`` for ``claim_id``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> with override_stated("related.N", sp.Integer(1)):
+    ...     stated("related.N")
+    1
+    """
+
+    def __init__(self, claim_id: str, form):
+        if not isinstance(claim_id, str):
+            raise TypeError(f"claim_id must be a claim id string such as 'related.N' (got {claim_id!r})")
+        get(claim_id)                                   # an unknown id is an error, not a silent override
+        self.claim_id, self.form = claim_id, form
+        self._saved = None
+
+    def __enter__(self):
+        self._saved = _STATED_OVERRIDES.get(self.claim_id, _MISSING)
+        _STATED_OVERRIDES[self.claim_id] = self.form
+        return self.form
+
+    def __exit__(self, *exc):
+        if self._saved is _MISSING:
+            _STATED_OVERRIDES.pop(self.claim_id, None)
+        else:
+            _STATED_OVERRIDES[self.claim_id] = self._saved
+        return False
+
+
+_MISSING = object()
 
 
 class UnknownClaimError(KeyError):

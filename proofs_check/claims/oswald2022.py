@@ -46,13 +46,29 @@ def one_step_residuals(prompt, construction=None, query_with_W0: bool = True) ->
 
     weights = (construction or _default_gd)(prompt)
     out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens(include_W0_in_query=query_with_W0))
-    delta_W = -prompt.eta * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
+    delta_W = stated_step(prompt.eta) * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
     return {
         "context x": out.X - prompt.X,
         "context y": out.Y - (prompt.Y - delta_W * prompt.X),
         "query x": out.x_query - prompt.x_query,
         "prediction": prediction(out) - (prompt.W0 + delta_W) * prompt.x_query,
     }
+
+
+def _o1_stated():
+    """O1 as stated: the step DeltaW = -eta grad L(W_0), as the coefficient -eta of the gradient."""
+    import sympy as sp
+
+    return -sp.Symbol("eta")
+
+
+def stated_step(eta):
+    """The coefficient of grad L(W_0) in O1's stated step DeltaW, at this eta (``-eta`` as stated)."""
+    import sympy as sp
+
+    from ..registry import stated
+
+    return sp.sympify(stated("oswald2022.O1")).subs(sp.Symbol("eta"), eta)
 
 
 def check_o1_all_dimensions(construction=None, query_with_W0: bool = True):
@@ -138,6 +154,7 @@ def _o1_statement():
 
 register(Claim(
     id="oswald2022.O1",
+    stated=_o1_stated,
     title="One LSA layer with the constructed weights is one GD step on the in-context loss",
     source=f"{PAPER}, Proposition 1",
     hypotheses=["W_K = W_Q = [[I_x, 0], [0, 0]]", "W_V = [[0, 0], [W_0, -I_y]]", "P = (eta/N) I",
@@ -327,14 +344,56 @@ def gdpp_residuals(prompt, gamma, construction=None) -> dict:
     out = lsa_layer(weights.W_PV, weights.W_KQ, prompt.tokens())
     delta_W = -prompt.eta * least_squares_gradient(prompt.W0, prompt.X, prompt.Y, prompt.N)
     S = prompt.X * prompt.X.T
-    I = prompt.eye(prompt.Nx)
+    eigen_map, x_map = stated_gdpp_maps(gamma)
+    update = _matrix_polynomial(x_map, S, prompt)
     return {
-        "context x": out.X - (prompt.X - gamma * S * prompt.X),
+        "context x": out.X - update * prompt.X,
         "context y": out.Y - (prompt.Y - delta_W * prompt.X),
-        "query x": out.x_query - (prompt.x_query - gamma * S * prompt.x_query),
+        "query x": out.x_query - update * prompt.x_query,
         "prediction": prediction(out) - (prompt.W0 + delta_W) * prompt.x_query,
-        "Gram matrix": out.X * out.X.T - S * (I - gamma * S) * (I - gamma * S),
+        "Gram matrix": out.X * out.X.T - _matrix_polynomial(eigen_map, S, prompt),
     }
+
+
+def _o3_stated():
+    """O3 as stated: eigenvalue map lambda -> lambda (1 - gamma lambda)^2 and input update x -> (1 - gamma lambda) x."""
+    import sympy as sp
+
+    lam, gamma = sp.symbols("lambda gamma")
+    return sp.Tuple(lam * (1 - gamma * lam) ** 2, 1 - gamma * lam)
+
+
+def stated_gdpp_maps(gamma):
+    """(p, q) of O3's statement with this gamma, polynomials in the Symbol ``lambda`` (Gram matrix p(S), x -> q(S) x)."""
+    import sympy as sp
+
+    from ..registry import stated
+
+    form = stated("oswald2022.O3")
+    return tuple(sp.sympify(e).subs(sp.Symbol("gamma"), gamma) for e in form)
+
+
+def _matrix_polynomial(p, S, prompt):
+    """``p(S)`` for a polynomial ``p`` in the Symbol ``lambda``: sum_k c_k S^k (S^k as explicit products).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a polynomial in lambda.
+    """
+    import sympy as sp
+
+    lam = sp.Symbol("lambda")
+    poly = sp.Poly(sp.expand(p), lam)          # raises PolynomialError if p is not a polynomial in lambda
+    total = None
+    power = prompt.eye(prompt.Nx)
+    for k in range(poly.degree() + 1):
+        c = poly.coeff_monomial(lam ** k)
+        if c != 0:
+            term = c * power
+            total = term if total is None else total + term
+        power = power * S
+    return total if total is not None else 0 * prompt.eye(prompt.Nx)
 
 
 def control_gdpp(construction=None):
@@ -400,7 +459,10 @@ def check_o3_eigenvalue_map(seed: int = 0, sizes=(10, 1, 25), construction=None)
     gamma = 1.0 / (3.0 * lam.max())
     X_new = gdpp_x_update_function(construction)(X, gamma, N)
     got = np.sort(np.linalg.eigvalsh(X_new @ X_new.T))
-    want = np.sort(lam * (1.0 - gamma * lam) ** 2)
+    import sympy as sp
+
+    eigen_map = sp.lambdify(sp.Symbol("lambda"), stated_gdpp_maps(sp.Float(gamma))[0], modules="numpy")
+    want = np.sort(np.broadcast_to(eigen_map(lam), lam.shape).astype(float))
     tol = 50 * Nx * np.finfo(float).eps * lam.max()
     err = np.abs(got - want).max()
     cond_before, cond_after = lam.max() / lam.min(), want.max() / want.min()
@@ -423,6 +485,7 @@ def _o3_statement():
 
 register(Claim(
     id="oswald2022.O3",
+    stated=_o3_stated,
     title="GD++: the layer also preconditions the inputs, mapping eigenvalues lambda -> lambda (1 - gamma lambda)^2",
     source=f"{PAPER}, Sec. 4 (GD++)",
     hypotheses=["W_K = W_Q = [[I_x, 0], [0, 0]]", "W_V = [[I_x, 0], [W_0, -I_y]]",
@@ -455,10 +518,28 @@ def rescaling_residuals(prompt, scale) -> dict:
 
     W_PV, W_KQ = generic("A"), generic("B")
     tokens = prompt.tokens()
-    a = lsa_layer(block_scale(scale, W_PV), block_scale(1 / scale, W_KQ), tokens)
+    f_pv, f_kq = stated_rescaling(scale)
+    a = lsa_layer(block_scale(f_pv, W_PV), block_scale(f_kq, W_KQ), tokens)
     b = lsa_layer(W_PV, W_KQ, tokens)
     return {"context x": a.X - b.X, "context y": a.Y - b.Y, "query x": a.x_query - b.x_query,
             "query y": a.y_query - b.y_query}
+
+
+def _o4_stated():
+    """O4 as stated: the factors (s, 1/s) of W_PV and W_KQ."""
+    import sympy as sp
+
+    s = sp.Symbol("s")
+    return sp.Tuple(s, 1 / s)
+
+
+def stated_rescaling(scale):
+    """The factors of O4's statement at this scale: ``(scale, 1/scale)`` as stated."""
+    import sympy as sp
+
+    from ..registry import stated
+
+    return tuple(sp.sympify(e).subs(sp.Symbol("s"), scale) for e in stated("oswald2022.O4"))
 
 
 def control_o4():
@@ -517,6 +598,7 @@ def _o4_statement():
 
 register(Claim(
     id="oswald2022.O4",
+    stated=_o4_stated,
     title="Non-uniqueness: (s W_PV, W_KQ / s) gives the same layer",
     source=f"{PAPER}, Sec. 3",
     hypotheses=["s != 0"],

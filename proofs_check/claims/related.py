@@ -7,9 +7,26 @@ from ..verdicts import Method, combine
 DIMENSIONS = (1, 2, 3, 4)
 
 
+def _label_noise_stated():
+    """related.N as stated: eta* = n / (n + d + 1 + s^2)."""
+    import sympy as sp
+
+    from theory.related import n_sym, s_sym
+
+    d = sp.Symbol("d", integer=True, positive=True)
+    return n_sym / (n_sym + d + 1 + s_sym ** 2)
+
+
 def stated_label_noise_step(n, d, s):
-    """The stated optimum eta* = n / (n + d + 1 + s^2) (the claim under test)."""
-    return n / (n + d + 1 + s ** 2)
+    """The stated optimum eta* = n / (n + d + 1 + s^2) (the claim under test), read from the claim's statement."""
+    import sympy as sp
+
+    from theory.related import n_sym, s_sym
+
+    from ..registry import stated
+
+    values = {n_sym: n, sp.Symbol("d", integer=True, positive=True): d, s_sym: s}
+    return sp.sympify(stated("related.N")).subs(values, simultaneous=True)
 
 
 def check_label_noise(dimensions=DIMENSIONS, stated=stated_label_noise_step):
@@ -44,6 +61,7 @@ def _label_noise_statement():
 
 register(Claim(
     id="related.N",
+    stated=_label_noise_stated,
     title="One-step GD with label noise: the optimal step is n/(n + d + 1 + s^2) (every n and s; d = 1..4)",
     source="spec related.md, section N (a consistency target derived from the model, not a published statement)",
     hypotheses=["x_i, x_q ~ N(0, I_d), w ~ N(0, I_d), y_i = w^T x_i + eps_i, eps_i ~ N(0, s^2), independent",
@@ -57,6 +75,26 @@ register(Claim(
 ))
 
 
+def _zfb_stated():
+    """ZFB1 as stated: Gamma = (1 + 1/N) Lambda + (1/N) tr(Lambda) I, as the two coefficients."""
+    import sympy as sp
+
+    from theory.related import N_sym
+
+    return sp.Tuple(1 + 1 / N_sym, 1 / N_sym)
+
+
+def stated_zfb_coefficients(N):
+    """The stated coefficients (of Lambda, of tr(Lambda) I) in Gamma, read from the claim's statement."""
+    import sympy as sp
+
+    from theory.related import N_sym
+
+    from ..registry import stated
+
+    return tuple(sp.sympify(e).subs(N_sym, N) for e in stated("related.ZFB1"))
+
+
 def check_zfb_moment(dimensions=(1, 2, 3)):
     import sympy as sp
 
@@ -67,7 +105,8 @@ def check_zfb_moment(dimensions=(1, 2, 3)):
     results = []
     for d in dimensions:
         moment, Lambda = zfb_second_moment(d)
-        Gamma = (1 + 1 / N_sym) * Lambda + Lambda.trace() / N_sym * sp.eye(d)
+        c_lambda, c_trace = stated_zfb_coefficients(N_sym)
+        Gamma = c_lambda * Lambda + c_trace * Lambda.trace() * sp.eye(d)
         result = check_equal("E[(XX^T/N)^2] = Gamma Lambda", moment, Gamma * Lambda, Method.SYMBOLIC_AT_SIZES,
                              f"d = {d}, symbolic N and diagonal Lambda", sizes={"d": d}, derived_moment=moment)
         results.append(result)
@@ -98,6 +137,7 @@ def _zfb_statement():
 
 register(Claim(
     id="related.ZFB1",
+    stated=_zfb_stated,
     title="Zhang-Frei-Bartlett moment identity E[(XX^T/N)^2] = Gamma Lambda (every N; d = 1, 2, 3, diagonal Lambda)",
     source="Zhang, Frei, Bartlett 2023 (JMLR 2024), arXiv 2306.09927; spec related.md",
     hypotheses=["x_i ~ N(0, Lambda) iid, i = 1..N", "Gamma = (1 + 1/N) Lambda + tr(Lambda)/N I",

@@ -125,26 +125,107 @@ def _kappa_symbols():
     return KAPPA_SYMBOLS
 
 
-def stated_gamma_lambda(kappas, T):
-    """The spec's Gamma = (T-2) kappa_2 + H_{T-2} kappa_3, Lambda = (T-2) kappa_1 (the claim)."""
+#: Symbols of the stated closed forms (``Claim.stated``): T, t and the law's sigma.
+def _stated_symbols():
     import sympy as sp
 
-    k0, k1, k2, k3 = kappas
-    return (T - 2) * k2 + sp.harmonic(T - 2) * k3, (T - 2) * k1
+    return (sp.Symbol("T", integer=True, positive=True), sp.Symbol("t", integer=True, positive=True),
+            sp.Symbol("sigma", positive=True))
+
+
+def _c3_stated():
+    """C3 as stated: (da/dtau, db/dtau) in a, b, Gamma, Lambda, and Gamma(T), Lambda(T) in the kappas."""
+    import sympy as sp
+    from theory.dynamics import a_sym as a, b_sym as b
+
+    k0, k1, k2, k3 = _kappa_symbols()
+    T = _stated_symbols()[0]
+    G, L = sp.symbols("Gamma Lambda")
+    return sp.Tuple(-b * (G * a * b - L), -a * (G * a * b - L), (T - 2) * k2 + sp.harmonic(T - 2) * k3,
+                    (T - 2) * k1)
+
+
+def _c4_stated():
+    """C4 as stated: lim ab = kappa_1 / (kappa_2 + kappa_3 H_{T-2} / (T - 2))."""
+    import sympy as sp
+
+    k0, k1, k2, k3 = _kappa_symbols()
+    T = _stated_symbols()[0]
+    return k1 / (k2 + k3 * sp.harmonic(T - 2) / (T - 2))
+
+
+def _c5_stated():
+    """C5 as stated: the T -> oo excess loss per coordinate, and the best step-t loss at finite t."""
+    import sympy as sp
+
+    k0, k1, k2, k3 = _kappa_symbols()
+    t = _stated_symbols()[1]
+    return sp.Tuple((k0 * k2 - k1 ** 2) / (2 * k2), (k0 * k3 + (t - 1) * (k0 * k2 - k1 ** 2)) / (2 * ((t - 1) * k2 + k3)))
+
+
+def _c6_stated():
+    """C6 as stated: kappa_0 kappa_2 = 15 sigma^8, kappa_1^2 = 9 sigma^8, mean ratio -> 1/5."""
+    import sympy as sp
+
+    sigma = _stated_symbols()[2]
+    return sp.Tuple(15 * sigma ** 8, 9 * sigma ** 8, sp.Rational(1, 5))
+
+
+def _substitute(form, values: dict):
+    """``form`` with the symbols of ``values`` replaced simultaneously (then evaluated)."""
+    import sympy as sp
+
+    return sp.sympify(form).subs(values, simultaneous=True)
+
+
+def stated_gamma_lambda(kappas, T):
+    """The stated Gamma = (T-2) kappa_2 + H_{T-2} kappa_3, Lambda = (T-2) kappa_1, read from C3's statement."""
+    from ..registry import stated
+
+    form = stated("zheng2024.C3")
+    values = {**dict(zip(_kappa_symbols(), kappas)), _stated_symbols()[0]: T}
+    return _substitute(form[2], values), _substitute(form[3], values)
 
 
 def stated_flow(kappas, T, a, b, gamma_lambda=None):
-    """The spec's entrywise ODE: da = -b (Gamma ab - Lambda), db = -a (Gamma ab - Lambda)."""
+    """The stated entrywise ODE da = -b (Gamma ab - Lambda), db = -a (Gamma ab - Lambda), read from C3's statement."""
+    import sympy as sp
+    from ..registry import stated
+    from theory.dynamics import a_sym, b_sym
+
     gamma, lam = (gamma_lambda or stated_gamma_lambda)(kappas, T)
-    return -b * (gamma * a * b - lam), -a * (gamma * a * b - lam)
+    form = stated("zheng2024.C3")
+    G, L = sp.symbols("Gamma Lambda")
+    values = {G: gamma, L: lam, a_sym: a, b_sym: b}
+    return _substitute(form[0], values), _substitute(form[1], values)
 
 
 def stated_limit(kappas, T):
-    """The spec's lim ab = kappa_1 / (kappa_2 + kappa_3 H_{T-2} / (T - 2)) (Theorem 4.1)."""
-    import sympy as sp
+    """The stated lim ab = kappa_1 / (kappa_2 + kappa_3 H_{T-2} / (T - 2)) (Theorem 4.1), read from C4's statement."""
+    from ..registry import stated
 
-    k0, k1, k2, k3 = kappas
-    return k1 / (k2 + k3 * sp.harmonic(T - 2) / (T - 2))
+    return _substitute(stated("zheng2024.C4"), {**dict(zip(_kappa_symbols(), kappas)), _stated_symbols()[0]: T})
+
+
+def stated_asymptotic_loss(kappas):
+    """The stated lim_T excess loss per coordinate (kappa0 kappa2 - kappa1^2) / (2 kappa2), from C5's statement."""
+    from ..registry import stated
+
+    return _substitute(stated("zheng2024.C5")[0], dict(zip(_kappa_symbols(), kappas)))
+
+
+def stated_best_step_loss(kappas, t):
+    """The stated best step-t loss (kappa0 kappa3 + (t-1)(kappa0 kappa2 - kappa1^2)) / (2((t-1)kappa2 + kappa3))."""
+    from ..registry import stated
+
+    return _substitute(stated("zheng2024.C5")[1], {**dict(zip(_kappa_symbols(), kappas)), _stated_symbols()[1]: t})
+
+
+def stated_gaussian_moments(sigma):
+    """The stated (kappa0 kappa2, kappa1^2, lim mean ratio) = (15 sigma^8, 9 sigma^8, 1/5), from C6's statement."""
+    from ..registry import stated
+
+    return tuple(_substitute(stated("zheng2024.C6"), {_stated_symbols()[2]: sigma}))
 
 
 def _check_nonzero(name, expr, method, detail, sizes=None, **expressions):
@@ -913,6 +994,7 @@ def _c3_statement():
 
 register(Claim(
     id="zheng2024.C3",
+    stated=_c3_stated,
     title="Reduced dynamics: da/dtau = -b(Gamma ab - Lambda), db/dtau = -a(Gamma ab - Lambda)",
     source=f"{SOURCE}, Sec. 4, reduced dynamics (proof of Theorem 4.1); spec C3",
     hypotheses=["(S)", "(E)", "finite sixth moments", "entrywise flow, loss scale 1/2, rho_t = t - 1"],
@@ -1053,6 +1135,7 @@ def _c4_statement():
 
 register(Claim(
     id="zheng2024.C4",
+    stated=_c4_stated,
     title="Emergence: ab -> kappa_1/(kappa_2 + kappa_3 H_{T-2}/(T-2)); the model is one GD step on OLS",
     source=f"{SOURCE}, Theorem 4.1; spec C4",
     hypotheses=["(S)", "(E)", "finite sixth moments", "a_0 b_0 > 0"],
@@ -1084,7 +1167,7 @@ def check_c5_asymptotic():
     step_loss = sp.Rational(1, 2) * (ustar ** 2 * second - 2 * ustar * cross + target)
     last = step_loss.subs(t_sym, T_sym - 1)
     limit = sp.limit(last, T_sym, sp.oo)
-    return check_equal("lim_T per-step loss", limit, (k0 * k2 - k1 ** 2) / (2 * k2), Method.SYMBOLIC_ALL_T,
+    return check_equal("lim_T per-step loss", limit, stated_asymptotic_loss((k0, k1, k2, k3)), Method.SYMBOLIC_ALL_T,
                        "zero iff kappa_1^2 = kappa_0 kappa_2 (Cauchy-Schwarz equality)", asymptotic_loss=limit)
 
 
@@ -1115,7 +1198,7 @@ def check_c5_finite_T():
     step = sp.Rational(1, 2) * (u ** 2 * second - 2 * u * cross + target)
     (u_opt,) = sp.solve(sp.diff(step, u), u)
     minimum = sp.cancel(step.subs(u, u_opt))
-    stated = (k0 * k3 + (t_sym - 1) * (k0 * k2 - k1 ** 2)) / (2 * ((t_sym - 1) * k2 + k3))
+    stated = stated_best_step_loss((k0, k1, k2, k3), t_sym)
     return check_equal("best per-step loss", minimum, stated, Method.SYMBOLIC_ALL_T,
                        "with kappa_1^2 <= kappa_0 kappa_2 it is >= kappa_0 kappa_3/(2((t-1)kappa_2+kappa_3)) > 0 "
                        "unless kappa_3 = 0: exact recovery at finite T needs kappa_3 = 0", best_step_loss=minimum)
@@ -1190,6 +1273,7 @@ def _c5_statement():
 
 register(Claim(
     id="zheng2024.C5",
+    stated=_c5_stated,
     title="Capability: recovery iff kappa_1^2 = kappa_0 kappa_2 (T -> oo); exact at finite T needs kappa_3 = 0",
     source=f"{SOURCE}, Assumption 4.2 / Theorem 4.2; spec C5",
     hypotheses=["(S)", "(E)", "finite sixth moments", "the limit of C4"],
@@ -1220,11 +1304,12 @@ def check_c6():
         law = make_law("real-gaussian", d)
         k0, k1, k2, k3 = law.kappas()
         sigma = law.sigma
-        results.append(check_equal(f"kappa0 kappa2 d={d}", k0 * k2, 15 * sigma ** 8, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
-        results.append(check_equal(f"kappa1^2 d={d}", k1 ** 2, 9 * sigma ** 8, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
+        s_k0k2, s_k1sq, s_ratio = stated_gaussian_moments(sigma)
+        results.append(check_equal(f"kappa0 kappa2 d={d}", k0 * k2, s_k0k2, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
+        results.append(check_equal(f"kappa1^2 d={d}", k1 ** 2, s_k1sq, Method.SYMBOLIC_ALL_T, "", sizes={"d": d}))
         ustar = (lam / gamma).subs(dict(zip(kap, (k0, k1, k2, k3))))
         ratio = sp.limit(ustar * k0, T_sym, sp.oo)          # E[yhat_j / x_{j}] -> u* E|z_j|^2
-        results.append(check_equal(f"mean ratio d={d}", ratio, sp.Rational(1, 5), Method.SYMBOLIC_ALL_T,
+        results.append(check_equal(f"mean ratio d={d}", ratio, s_ratio, Method.SYMBOLIC_ALL_T,
                                    "lim u* E|z_j|^2", sizes={"d": d}))
     return _combine("Gaussian: 15 sigma^8 > 9 sigma^8, mean ratio -> 1/5", Method.SYMBOLIC_ALL_T, results,
                     "kappas from the Gaussian moment functional; ratio yhat_tj/x_{t+1,j} -> u*|z_j|^2 (C5), "
@@ -1265,6 +1350,7 @@ def _c6_statement():
 
 register(Claim(
     id="zheng2024.C6",
+    stated=_c6_stated,
     title="Gaussian data: kappa_0 kappa_2 = 15 sigma^8 > 9 sigma^8 = kappa_1^2; mean ratio -> 1/5",
     source=f"{SOURCE}, Proposition 4.1; spec C6",
     hypotheses=["z ~ N(0, sigma^2 I)", "T -> infinity"],

@@ -90,13 +90,47 @@ def _a7_statement():
 
 
 # ----------------------------------------------------------------------------- D1
-def stated_individual_limits(a0, b0, u_star):
-    """The stated limits: a_inf^2 = (c + sqrt(c^2 + 4 u*^2))/2, b_inf = u*/a_inf, c = a0^2 - b0^2."""
+def _form_symbols():
+    """Symbols of the stated closed forms (``Claim.stated``) of D1-D4."""
     import sympy as sp
 
-    c = a0 ** 2 - b0 ** 2
-    a_inf = sp.sign(a0) * sp.sqrt((c + sp.sqrt(c ** 2 + 4 * u_star ** 2)) / 2)
-    return a_inf, u_star / a_inf
+    a0, b0 = sp.symbols("a_0 b_0", real=True)
+    u_star, Gamma, Lambda, K0, u0, eps = sp.symbols("u^* Gamma Lambda K_0 u_0 epsilon", positive=True)
+    a_inf, b_inf, tau = sp.symbols("a_inf b_inf tau", real=True)
+    return dict(a0=a0, b0=b0, u_star=u_star, Gamma=Gamma, Lambda=Lambda, K0=K0, u0=u0, eps=eps, a_inf=a_inf,
+                b_inf=b_inf, tau=tau)
+
+
+def _from_stated(claim_id, **values):
+    """The claim's stated form (through the registry, so that statement mutants reach it) at these values."""
+    import sympy as sp
+
+    from ..registry import stated
+
+    names = _form_symbols()
+    sub = {names[k]: v for k, v in values.items()}
+    form = sp.sympify(stated(claim_id))
+    return tuple(e.subs(sub, simultaneous=True) for e in form) if isinstance(form, sp.Tuple) \
+        else form.subs(sub, simultaneous=True)
+
+
+def _d1_stated():
+    """D1 as stated: a_inf = sign(a0) sqrt((c + sqrt(c^2 + 4 u*^2))/2), b_inf = u*/a_inf, c = a0^2 - b0^2.
+
+    The sign is written a0 / |a0| = a0 sqrt(1/a0^2): with sign(a0) a perturbation sign(a0) -> sign(b0) is the
+    same statement under the hypothesis a0 b0 > 0 (an equivalent mutant no check can kill).
+    """
+    import sympy as sp
+
+    v = _form_symbols()
+    c = v["a0"] ** 2 - v["b0"] ** 2
+    a_inf = v["a0"] * sp.sqrt((c + sp.sqrt(c ** 2 + 4 * v["u_star"] ** 2)) / (2 * v["a0"] ** 2))
+    return sp.Tuple(a_inf, v["u_star"] / a_inf)
+
+
+def stated_individual_limits(a0, b0, u_star):
+    """The stated limits: a_inf^2 = (c + sqrt(c^2 + 4 u*^2))/2, b_inf = u*/a_inf, c = a0^2 - b0^2 (D1's statement)."""
+    return _from_stated("zheng2024.D1", a0=a0, b0=b0, u_star=u_star)
 
 
 def check_d1(stated=stated_individual_limits):
@@ -121,6 +155,10 @@ def check_d1(stated=stated_individual_limits):
         check_identity(b_der ** 2, b_st ** 2, name="derived b_inf^2 = stated"),
         check_inequality(T_from_n(flow_all_T().u_star), ">", name="u* > 0 for every T >= 3"),
     ]
+    # the negative branch a_0, b_0 < 0: the flow is odd under (a, b) -> (-a, -b), so the stated limits must be too
+    a_neg, b_neg = stated(-a0, -b0, U)
+    results.append(check_identity(a_neg, -a_st, name="mirror: the stated a_inf from (-a_0, -b_0) is -a_inf"))
+    results.append(check_identity(b_neg, -b_st, name="mirror: the stated b_inf from (-a_0, -b_0) is -b_inf"))
     return combine("individual limits from the conserved a^2 - b^2", results,
                    "for every positive u* (the solution of {A^2 - B^2 = c, AB = u*} with A, B > 0 is unique), "
                    "and u* = Lambda/Gamma > 0 for every T",
@@ -149,6 +187,7 @@ def check_d1_numeric():
 
 register(Claim(
     id="zheng2024.D1",
+    stated=_d1_stated,
     title="Individual limits: a_inf^2 = (c + sqrt(c^2 + 4u*^2))/2, b_inf = u*/a_inf with c = a_0^2 - b_0^2",
     source=f"{SOURCE}; spec C4 (the individual limits fixed by the conserved a^2 - b^2)",
     hypotheses=["C2's conditions (the flow stays on M_{a,b})", "a_0 b_0 > 0 (shown for a_0, b_0 > 0; the "
@@ -162,11 +201,17 @@ register(Claim(
 
 
 # ----------------------------------------------------------------------------- D2
-def stated_limit_loss(Gamma, Lambda, K0):
-    """The stated per-coordinate loss at the limit: (1/2)(K0 - Lambda^2/Gamma)."""
+def _d2_stated():
+    """D2 as stated: the per-coordinate loss at the limit (1/2)(K0 - Lambda^2/Gamma)."""
     import sympy as sp
 
-    return sp.Rational(1, 2) * (K0 - Lambda ** 2 / Gamma)
+    v = _form_symbols()
+    return sp.Rational(1, 2) * (v["K0"] - v["Lambda"] ** 2 / v["Gamma"])
+
+
+def stated_limit_loss(Gamma, Lambda, K0):
+    """The stated per-coordinate loss at the limit: (1/2)(K0 - Lambda^2/Gamma) (D2's statement)."""
+    return _from_stated("zheng2024.D2", Gamma=Gamma, Lambda=Lambda, K0=K0)
 
 
 def check_d2(stated=stated_limit_loss):
@@ -185,6 +230,7 @@ def check_d2(stated=stated_limit_loss):
 
 register(Claim(
     id="zheng2024.D2",
+    stated=_d2_stated,
     title="Loss at the limit: (d/2)(K_0 - Lambda^2/Gamma), strictly below the loss at the start ab = 0",
     source=f"{SOURCE}; spec C3 (loss on the manifold), C4",
     hypotheses=["C2's conditions", "K_0 = (T - 2) kappa_0"],
@@ -195,9 +241,15 @@ register(Claim(
 
 
 # ----------------------------------------------------------------------------- D3
+def _d3_stated():
+    """D3 as stated: the linearised rate at the limit Gamma (a_inf^2 + b_inf^2)."""
+    v = _form_symbols()
+    return v["Gamma"] * (v["a_inf"] ** 2 + v["b_inf"] ** 2)
+
+
 def stated_rate(Gamma, a_inf, b_inf):
-    """The stated linearised rate at the limit: Gamma (a_inf^2 + b_inf^2)."""
-    return Gamma * (a_inf ** 2 + b_inf ** 2)
+    """The stated linearised rate at the limit: Gamma (a_inf^2 + b_inf^2) (D3's statement)."""
+    return _from_stated("zheng2024.D3", Gamma=Gamma, a_inf=a_inf, b_inf=b_inf)
 
 
 def check_d3(stated=stated_rate):
@@ -231,6 +283,7 @@ def check_d3(stated=stated_rate):
 
 register(Claim(
     id="zheng2024.D3",
+    stated=_d3_stated,
     title="Linearised rate at the limit: Gamma (a_inf^2 + b_inf^2) = Gamma sqrt(c^2 + 4u*^2), one neutral direction",
     source=f"{SOURCE}; consequence of C3",
     hypotheses=["C2's conditions", "a_0 b_0 > 0"],
@@ -242,18 +295,24 @@ register(Claim(
 
 
 # ----------------------------------------------------------------------------- D4
-def stated_balanced(u_star, Lambda, u0, tau):
-    """The stated balanced trajectory u(tau) = u* u0 / (u0 + (u* - u0) exp(-2 Lambda tau))."""
+def _d4_stated():
+    """D4 as stated: u(tau) = u* u0 / (u0 + (u* - u0) exp(-2 Lambda tau)), time log((u*-u0)(1-eps)/(eps u0))/(2 Lambda)."""
     import sympy as sp
 
-    return u_star * u0 / (u0 + (u_star - u0) * sp.exp(-2 * Lambda * tau))
+    v = _form_symbols()
+    u_star, Lambda, u0, tau, eps = v["u_star"], v["Lambda"], v["u0"], v["tau"], v["eps"]
+    return sp.Tuple(u_star * u0 / (u0 + (u_star - u0) * sp.exp(-2 * Lambda * tau)),
+                    sp.log((u_star - u0) * (1 - eps) / (eps * u0)) / (2 * Lambda))
+
+
+def stated_balanced(u_star, Lambda, u0, tau):
+    """The stated balanced trajectory u(tau) = u* u0 / (u0 + (u* - u0) exp(-2 Lambda tau)) (D4's statement)."""
+    return _from_stated("zheng2024.D4", u_star=u_star, Lambda=Lambda, u0=u0, tau=tau)[0]
 
 
 def stated_time_to_fraction(u_star, Lambda, u0, eps):
-    """The stated time to reach (1 - eps) u* from u0 < u*: log((u* - u0)(1 - eps)/(eps u0)) / (2 Lambda)."""
-    import sympy as sp
-
-    return sp.log((u_star - u0) * (1 - eps) / (eps * u0)) / (2 * Lambda)
+    """The stated time to reach (1 - eps) u* from u0 < u*: log((u* - u0)(1 - eps)/(eps u0)) / (2 Lambda) (D4)."""
+    return _from_stated("zheng2024.D4", u_star=u_star, Lambda=Lambda, u0=u0, eps=eps)[1]
 
 
 def check_d4(stated=stated_balanced, stated_time=stated_time_to_fraction):
@@ -286,6 +345,7 @@ def check_d4(stated=stated_balanced, stated_time=stated_time_to_fraction):
 
 register(Claim(
     id="zheng2024.D4",
+    stated=_d4_stated,
     title="Balanced start a_0 = b_0: u(tau) is logistic with rate 2 Lambda; time to (1 - eps) u* is "
           "log((u* - u_0)(1 - eps)/(eps u_0))/(2 Lambda)",
     source=f"{SOURCE}; spec C3 (the balanced solution is logistic)",
