@@ -134,31 +134,38 @@ def derivation_cache(func=None, *, packages: tuple = ("theory",)):
         meta = (_FORMAT, func.__module__, func.__qualname__, code_hash(packages), source, args,
                 tuple(sorted(kwargs.items())))
         key = hashlib.sha256(repr(meta).encode()).hexdigest()
-        try:
-            cache = _cache()
-            blob = cache.get(key)
-        except Exception:  # noqa: BLE001 - an unusable cache directory: compute
-            cache, blob = None, None
-        if blob is not None:
-            ok, value = _decode(meta, blob)
-            if ok:
-                stats["hit"] += 1
-                return value
-            stats["rejected"] += 1
-            try:
-                cache.delete(key)
-            except Exception:  # noqa: BLE001
-                pass
-        stats["miss"] += 1
-        value = func(*args, **kwargs)
-        if cache is not None:
-            try:
-                cache.set(key, _encode(meta, value))
-            except Exception:  # noqa: BLE001 - unpicklable result or full disk: not stored
-                stats["unstored"] += 1
-        return value
+        return _fetch_or_compute(key, meta, lambda: func(*args, **kwargs), store=lambda value: True)
 
     return wrapper
+
+
+def _fetch_or_compute(key: str, meta: tuple, compute, store):
+    """The stored value of ``key`` if it is intact and was stored under ``meta``; otherwise
+    ``compute()``, stored when ``store(value)`` holds. A corrupt or stale entry is deleted and
+    recomputed, never trusted; an unusable cache directory only costs the recomputation."""
+    try:
+        cache = _cache()
+        blob = cache.get(key)
+    except Exception:  # noqa: BLE001 - an unusable cache directory: compute
+        cache, blob = None, None
+    if blob is not None:
+        ok, value = _decode(meta, blob)
+        if ok:
+            stats["hit"] += 1
+            return value
+        stats["rejected"] += 1
+        try:
+            cache.delete(key)
+        except Exception:  # noqa: BLE001
+            pass
+    stats["miss"] += 1
+    value = compute()
+    if cache is not None and store(value):
+        try:
+            cache.set(key, _encode(meta, value))
+        except Exception:  # noqa: BLE001 - unpicklable result or full disk: not stored
+            stats["unstored"] += 1
+    return value
 
 
 #: What a check's verdict may depend on: all of the code, and the libraries that compute.
@@ -202,29 +209,8 @@ def cached_check(claim_id: str, check):
     key = hashlib.sha256(repr(meta).encode()).hexdigest()
 
     def replay_or_run():
-        try:
-            cache = _cache()
-            blob = cache.get(key)
-        except Exception:  # noqa: BLE001
-            cache, blob = None, None
-        if blob is not None:
-            ok, value = _decode(meta, blob)
-            if ok:
-                stats["hit"] += 1
-                return value
-            stats["rejected"] += 1
-            try:
-                cache.delete(key)
-            except Exception:  # noqa: BLE001
-                pass
-        stats["miss"] += 1
-        result = run()
-        if cache is not None and getattr(getattr(result, "status", None), "value", None) in ("VERIFIED", "REFUTED"):
-            try:
-                cache.set(key, _encode(meta, result))
-            except Exception:  # noqa: BLE001
-                stats["unstored"] += 1
-        return result
+        return _fetch_or_compute(key, meta, run, store=lambda result: getattr(
+            getattr(result, "status", None), "value", None) in ("VERIFIED", "REFUTED"))
 
     return replay_or_run
 
