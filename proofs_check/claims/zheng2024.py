@@ -1188,20 +1188,28 @@ def check_c5_cesaro():
 
 def check_c5_finite_T():
     """min_u of the step-t loss = (kappa0 kappa3 + (t-1)(kappa0 kappa2 - kappa1^2)) / (2((t-1) kappa2 + kappa3))."""
-    import sympy as sp
     from ..zero import check_equal
-    from theory.zheng_patterns import per_step_coefficients, t_sym
+    from theory.zheng_patterns import t_sym
 
-    second, cross, target = per_step_coefficients()
-    u = sp.Symbol("u", real=True)
     k0, k1, k2, k3 = _kappa_symbols()
-    step = sp.Rational(1, 2) * (u ** 2 * second - 2 * u * cross + target)
-    (u_opt,) = sp.solve(sp.diff(step, u), u)
-    minimum = sp.cancel(step.subs(u, u_opt))
+    minimum = best_step_loss()
     stated = stated_best_step_loss((k0, k1, k2, k3), t_sym)
     return check_equal("best per-step loss", minimum, stated, Method.SYMBOLIC_ALL_T,
                        "with kappa_1^2 <= kappa_0 kappa_2 it is >= kappa_0 kappa_3/(2((t-1)kappa_2+kappa_3)) > 0 "
                        "unless kappa_3 = 0: exact recovery at finite T needs kappa_3 = 0", best_step_loss=minimum)
+
+
+def best_step_loss():
+    """min over u of the derived step-t loss LOSS_SCALE (u^2 E|A_tj|^2 - 2u E[conj(x) A] + E|x|^2), symbolic t."""
+    import sympy as sp
+    from theory.dynamics import LOSS_SCALE
+    from theory.zheng_patterns import per_step_coefficients
+
+    second, cross, target = per_step_coefficients()
+    u = sp.Symbol("u", real=True)
+    step = LOSS_SCALE * (u ** 2 * second - 2 * u * cross + target)
+    (u_opt,) = sp.solve(sp.diff(step, u), u)
+    return sp.cancel(step.subs(u, u_opt))
 
 
 def check_c5_needs_kappa3():
@@ -1211,14 +1219,10 @@ def check_c5_needs_kappa3():
     kappa_1^2 = kappa_0 kappa_2."""
     import sympy as sp
     from ..checks import check_identity, check_inequality
-    from theory.zheng_patterns import per_step_coefficients, t_sym
+    from theory.zheng_patterns import t_sym
 
-    second, cross, target = per_step_coefficients()
-    u = sp.Symbol("u", real=True)
     k0, k1, k2, k3 = _kappa_symbols()
-    step = sp.Rational(1, 2) * (u ** 2 * second - 2 * u * cross + target)
-    (u_opt,) = sp.solve(sp.diff(step, u), u)
-    minimum = sp.cancel(step.subs(u, u_opt))
+    minimum = best_step_loss()
     m = sp.Symbol("m", integer=True, nonnegative=True)        # t = m + 2 >= 2
     delta = sp.Symbol("delta", nonnegative=True)              # kappa_0 kappa_2 - kappa_1^2 >= 0 (Cauchy-Schwarz)
     on_cs = minimum.subs(k1, sp.sqrt(k0 * k2 - delta)).subs(t_sym, m + 2)
