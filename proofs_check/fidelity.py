@@ -61,16 +61,30 @@ PAPERS = {"oswald2022": "von Oswald et al. 2022 (arXiv 2212.07677)",
 
 
 def statement_map(claims) -> dict:
-    """``{paper: [(label, what, [claim ids])]}`` from the claims' ``source`` and ``hypotheses`` fields."""
+    """``{paper: [(label, what, [claim ids])]}`` from the claims' ``source`` fields (``hypotheses`` for a
+    statement no source cites, such as an assumption every claim makes)."""
     out = {}
     for paper, statements in STATEMENTS.items():
         rows = []
         for label, what, pattern in statements:
-            ids = [c.id for c in claims if c.paper == paper
-                   and re.search(pattern, " ".join([c.source, *c.hypotheses]))]
+            ids = [c.id for c in claims if c.paper == paper and re.search(pattern, c.source)]
+            if not ids:   # a statement every claim assumes (Assumption 3.1) is cited in the hypotheses
+                ids = [c.id for c in claims if c.paper == paper and re.search(pattern, " ".join(c.hypotheses))]
             rows.append((label, what, ids))
         out[paper] = rows
     return out
+
+
+def _claim_lines(cid: str, verdicts: dict) -> list:
+    """A claim's verdict line and one line per check with its earned scope."""
+    v = verdicts.get(cid)
+    if v is None:
+        return [f"- `{cid}`: not run"]
+    lines = [f"- `{cid}` **{v['status']}** ({v['method'] or '-'}): {v['title']}"]
+    for ch in v["checks"]:
+        scope = ch.get("scope") or ch.get("reason") or ""
+        lines.append(f"  - {ch['name']}: {ch['status']}; {scope}")
+    return lines
 
 
 def page(claims, verdicts: dict) -> str:
@@ -88,14 +102,7 @@ def page(claims, verdicts: dict) -> str:
                 lines += ["*No registered claim checks this statement.*", ""]
                 continue
             for cid in ids:
-                v = verdicts.get(cid)
-                if v is None:
-                    lines.append(f"- `{cid}`: not run")
-                    continue
-                lines.append(f"- `{cid}` **{v['status']}** ({v['method'] or '-'}): {v['title']}")
-                for ch in v["checks"]:
-                    scope = ch.get("scope") or ch.get("reason") or ""
-                    lines.append(f"  - {ch['name']}: {ch['status']}; {scope}")
+                lines += _claim_lines(cid, verdicts)
             lines.append("")
     lines += ["## Discrepancies found", ""]
     for paper, text, ids in DISCREPANCIES:
@@ -105,7 +112,8 @@ def page(claims, verdicts: dict) -> str:
         c.id in ids for rows in statement_map(claims).values() for _, _, ids in rows)]
     if unmapped:
         lines += ["", "## Claims not tied to a numbered statement", ""]
-        lines += [f"- `{cid}`: {verdicts[cid]['title'] if cid in verdicts else ''}" for cid in unmapped]
+        for cid in unmapped:
+            lines += _claim_lines(cid, verdicts)
     return "\n".join(lines) + "\n"
 
 
