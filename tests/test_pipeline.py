@@ -147,3 +147,44 @@ def test_bad_descriptions_fail_with_one_line_naming_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def _one_d_flow():
+    model = LinearAttention(D=1)
+    L = population_loss(model, InContextRegression(1))
+    M = Manifold(model, {"W_KQ_1": sp.Matrix([[a, 0], [0, 0]]), "v_1": sp.Matrix([0, b])}, (a, b))
+    return model, L, M.restrict(L)
+
+
+def _pipeline_checks():
+    import proofs_check as pc
+
+    model, L, red = _one_d_flow()
+    gd = {"W_KQ_1": sp.Matrix([[1, 0], [0, 0]]), "v_1": sp.Matrix([0, N / (N + 2)])}
+    off = Manifold(model, {"W_KQ_1": sp.Matrix([[0, a], [0, 0]]), "v_1": sp.Matrix([b, 0])}, (a, b)).restrict(L)
+    return [
+        ("invariant", lambda: pc.check_invariant(red), lambda: pc.check_invariant(off)),
+        ("conserved", lambda: pc.check_conserved(red, a ** 2 - b ** 2), lambda: pc.check_conserved(red, a ** 2 + b ** 2)),
+        ("fixed point", lambda: pc.check_fixed_point(red, {a: N / (N + 2) / b}),
+         lambda: pc.check_fixed_point(red, {a: N / (N + 1) / b})),
+        ("prediction", lambda: pc.check_prediction(model, gd, one_step_gd(1, N / (N + 2))),
+         lambda: pc.check_prediction(model, gd, one_step_gd(1, N / (N + 1)))),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_pipeline_checks_verify_the_truth_and_refute_a_wrong_variant(index):
+    what, good, bad = _pipeline_checks()[index]
+    ok, wrong = good(), bad()
+    assert ok.status.value == "VERIFIED", (what, ok.detail)
+    assert "every N" in ok.scope, ok.scope  # symbolic N earned, not declared
+    assert wrong.status.value == "REFUTED", (what, wrong.detail)
+
+
+def test_a_curve_of_fixed_points_is_inconclusive_never_a_partial_list():
+    import proofs_check as pc
+
+    _, _, red = _one_d_flow()
+    result = pc.check_fixed_points(red, [])
+    assert result.status.value == "INCONCLUSIVE"
+    assert "positive dimension" in result.reason

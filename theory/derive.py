@@ -37,7 +37,7 @@ from .validation import fail, require_int, require_matrix, require_scalar, requi
 
 __all__ = ["PopulationLoss", "population_loss", "Flow", "gradient_flow", "Manifold", "RestrictedFlow",
            "conserved_quantities", "FixedPoints", "fixed_points", "Algorithm", "one_step_gd",
-           "preconditioned_gd", "k_step_gd", "prediction_difference", "is_zero"]
+           "preconditioned_gd", "k_step_gd", "zero_algorithm", "prediction_difference", "is_zero"]
 
 
 def is_zero(expr) -> bool:
@@ -196,9 +196,10 @@ class Flow:
             fail("variables", "Symbols, each with an entry in rhs", self.variables,
                  f"missing {missing}" if missing else "")
 
-    def derivative_of(self, quantity) -> sp.Expr:
-        """``dQ/dt`` along the flow for an expression ``Q`` of the variables."""
-        return sp.expand(sum((sp.diff(quantity, v) * self.rhs[v] for v in self.variables), sp.Integer(0)))
+    def derivative_of(self, quantity, expand: bool = True) -> sp.Expr:
+        """``dQ/dt`` along the flow for an expression ``Q`` of the variables (unexpanded if ``expand=False``)."""
+        total = sp.Add(*[sp.diff(quantity, v) * self.rhs[v] for v in self.variables])
+        return sp.expand(total) if expand else total
 
 
 def gradient_flow(loss: PopulationLoss) -> Flow:
@@ -215,12 +216,16 @@ class RestrictedFlow(Flow):
     Attributes
     ----------
     residuals : dict Symbol -> Expr
-        Zero exactly when the manifold is invariant (decide with ``proofs_check.check_identity``).
+        Zero exactly when the manifold is invariant (decide with ``proofs_check.check_invariant``).
     manifold : Manifold
+    velocity, tangent : Matrix
+        ``-grad L`` on the manifold and its tangential part ``J rdot`` (equal iff invariant).
     """
 
     residuals: dict = field(default_factory=dict)
     manifold: object = None
+    velocity: sp.Matrix | None = None
+    tangent: sp.Matrix | None = None
 
     @property
     def invariant(self) -> bool:
@@ -298,7 +303,8 @@ class Manifold:
         rdot = (JtJ.LUsolve(J.T * V)).applyfunc(sp.cancel)
         resid = (V - J * rdot).applyfunc(sp.cancel)
         residuals = {s: r for s, r in zip(self.model.symbols, resid)}
-        return RestrictedFlow(dict(zip(self.variables, rdot)), self.variables, loss, residuals=residuals, manifold=self)
+        return RestrictedFlow(dict(zip(self.variables, rdot)), self.variables, loss, residuals=residuals, manifold=self,
+                              velocity=V, tangent=J * rdot)
 
 
 def conserved_quantities(flow: Flow, degree: int = 2) -> list:
@@ -423,6 +429,12 @@ class Algorithm:
         A = sum((sp.Matrix(x) * sp.Matrix(x).T for x in xs), sp.zeros(self.D, self.D)) / n
         beta = sum((y * sp.Matrix(x) for x, y in zip(xs, ys)), sp.zeros(self.D, 1)) / n
         return sp.expand(self.predict(A, beta, sp.Matrix(x_q), n))
+
+
+def zero_algorithm(D: int) -> Algorithm:
+    """The algorithm that always predicts 0 (a control: a model is not trivially zero)."""
+    D = require_int("D", D, minimum=1)
+    return Algorithm("the zero predictor", lambda A, beta, xq, N: sp.Integer(0), D)
 
 
 def one_step_gd(D: int, eta) -> Algorithm:
