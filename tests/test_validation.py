@@ -521,6 +521,11 @@ ROWS = [
     ("require_psd-sympy", lambda: v.require_psd("Sigma", sp.Matrix([[1, 2], [2, 1]])), V, "negative eigenvalue"),
     ("require_choice", lambda: v.require_choice("law", "x", ["gaussian"]), V, "law must be one of 'gaussian'"),
     ("require_bool", lambda: v.require_bool("mask", 1), T, "mask must be True or False"),
+    # --- theory.derive_layers (stacked layers)
+    ("stacked_forward-readout-model", lambda: th.stacked_forward(th.LinearAttention(D=1), [{}], [], [], sp.Matrix([1])),
+     V, "model must be a LinearAttention with value='full'"),
+    ("StackedForward-layers-dict", lambda: th.stacked_forward(th.LinearAttention(D=1, value="full"), {}, [], [],
+                                                              sp.Matrix([1])), T, "layers must be a non-empty list"),
 ]
 
 

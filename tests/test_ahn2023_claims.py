@@ -1,0 +1,127 @@
+"""Ahn, Cheng, Daneshmand, Sra 2023 (arXiv 2306.00297): every claim VERIFIED, wrong variants REFUTED, and
+the claims module imports only public names (the point of issue 10: a user can do this through the API)."""
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from proofs_check import get, override_stated
+
+MODULE = Path(__file__).resolve().parents[1] / "proofs_check" / "claims" / "ahn2023.py"
+PUBLIC_PACKAGES = ("theory", "numerics", "proofs_check")
+
+
+def _status(result):
+    return result.status.value
+
+
+def test_claims_module_imports_only_public_names():
+    tree = ast.parse(MODULE.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                assert alias.name.split(".")[0] not in PUBLIC_PACKAGES or "." not in alias.name, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"relative import from {node.module!r}: import public names from the package"
+            if node.module in ("__future__", "sympy"):
+                continue
+            assert node.module in PUBLIC_PACKAGES, f"import from {node.module!r}: only {PUBLIC_PACKAGES}"
+            exported = set(getattr(importlib.import_module(node.module), "__all__", ()))
+            for alias in node.names:
+                assert not alias.name.startswith("_"), alias.name
+                assert alias.name in exported, f"{node.module}.{alias.name} is not in {node.module}.__all__"
+
+
+@pytest.mark.slow
+def test_every_claim_verified():
+    """The registered checks at their full sizes (~35 s cold: `mesacheck verify ahn2023`)."""
+    for claim_id in ("ahn2023.M", "ahn2023.L1", "ahn2023.T1", "ahn2023.T1iso"):
+        verdict = get(claim_id).verify()
+        assert verdict.status.value == "VERIFIED", (claim_id, [(r.name, r.status.value, r.detail)
+                                                               for r in verdict.checks])
+
+
+def test_each_claim_verified_at_small_sizes():
+    """The same checks as the registered claims, at the smallest sizes (the full sizes run in the slow test)."""
+    from proofs_check.claims.ahn2023 import check_isotropic, check_lemma1, check_model_correspondence, check_theorem1
+
+    assert _status(check_model_correspondence(sizes=((1, 2),))) == "VERIFIED"
+    assert _status(check_lemma1(layers=(1, 2))) == "VERIFIED"
+    assert _status(check_theorem1(cases=((1, "general"),))) == "VERIFIED"
+    assert _status(check_isotropic(dimensions=(1, 2))) == "VERIFIED"
+
+
+# --------------------------------------------------------------------------- ahn2023.M
+def test_model_correspondence_refutes_the_transposed_key_query():
+    from proofs_check.claims.ahn2023 import check_model_correspondence
+
+    assert _status(check_model_correspondence(transpose=True)) == "REFUTED"
+
+
+def test_model_correspondence_refutes_a_wrong_readout_sign():
+    from proofs_check.claims.ahn2023 import _m_stated, check_model_correspondence
+
+    layer, _ = _m_stated()
+    with override_stated("ahn2023.M", sp.Tuple(layer, sp.Integer(1))):
+        assert _status(check_model_correspondence()) == "REFUTED"
+
+
+# --------------------------------------------------------------------------- ahn2023.L1
+def _untransposed_update():
+    d = sp.Symbol("d", integer=True, positive=True)
+    w, g, A = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("g", d, 1), sp.MatrixSymbol("A", d, d)
+    return w - A * g
+
+
+def test_lemma1_as_printed_is_refuted_for_a_non_symmetric_preconditioner():
+    from proofs_check.claims.ahn2023 import check_lemma1
+
+    with override_stated("ahn2023.L1", _untransposed_update()):
+        result = check_lemma1(layers=(1,))
+    assert _status(result) == "REFUTED"
+
+
+def test_lemma1_as_printed_holds_for_symmetric_preconditioners():
+    from proofs_check.claims.ahn2023 import check_lemma1
+
+    with override_stated("ahn2023.L1", _untransposed_update()):
+        assert _status(check_lemma1(layers=(1,), symmetric=True)) == "VERIFIED"
+
+
+def test_lemma1_wrong_step_sign_is_refuted():
+    from proofs_check.claims.ahn2023 import _l1_stated, check_lemma1
+
+    form = _l1_stated()
+    w = [s for s in form.free_symbols if s.name == "w"][0]
+    with override_stated("ahn2023.L1", 2 * w - form):        # w + A^T g
+        assert _status(check_lemma1(layers=(1,))) == "REFUTED"
+
+
+# --------------------------------------------------------------------------- ahn2023.T1 / T1iso
+@pytest.mark.parametrize("wrong", [
+    pytest.param(lambda n: (sp.Integer(1), (n + 1) / n, 1 / n), id="sign of Q"),
+    pytest.param(lambda n: (sp.Integer(-1), sp.Integer(1), 1 / n), id="Sigma without 1/n"),
+    pytest.param(lambda n: (sp.Integer(-1), (n + 2) / (n + 1), 1 / (n + 1)), id="n+1 for n"),
+])
+def test_theorem1_wrong_preconditioners_are_refuted(wrong):
+    from proofs_check.claims.ahn2023 import check_theorem1
+    from theory import SYMBOLS
+
+    with override_stated("ahn2023.T1", sp.Tuple(*wrong(SYMBOLS["N"]))):
+        assert _status(check_theorem1(cases=((1, "general"),))) == "REFUTED"
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(lambda n, d: -1 / (1 + d / n), id="d for d+1"),
+    pytest.param(lambda n, d: 1 / (1 + (d + 1) / n), id="sign"),
+])
+def test_isotropic_wrong_step_is_refuted(wrong):
+    from proofs_check.claims.ahn2023 import check_isotropic
+    from theory import SYMBOLS
+
+    with override_stated("ahn2023.T1iso", wrong(SYMBOLS["N"], sp.Symbol("d", integer=True, positive=True))):
+        assert _status(check_isotropic(dimensions=(2,))) == "REFUTED"
