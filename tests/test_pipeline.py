@@ -188,3 +188,26 @@ def test_a_curve_of_fixed_points_is_inconclusive_never_a_partial_list():
     result = pc.check_fixed_points(red, [])
     assert result.status.value == "INCONCLUSIVE"
     assert "positive dimension" in result.reason
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_k_layer_gd_construction_is_k_gd_steps_and_its_loss_is_theirs(n):
+    import proofs_check as pc
+    from theory import k_step_gd
+
+    eta = SYMBOLS["eta"]
+    model = oswald_model(1, layers=2)
+    values = {key: (sp.diag(1, 0) if key.startswith("W_KQ") else sp.diag(0, -eta / n)) for key in model.parameters}
+    assert pc.check_prediction(model, values, k_step_gd(1, eta, 2), N=n, sizes={"D": 1, "N": n}).status.value == \
+        "VERIFIED"
+    assert pc.check_prediction(model, values, k_step_gd(1, eta, 1), N=n).status.value == "REFUTED"
+    task = InContextRegression(1)
+    L = population_loss(model, task, N=n)
+    xs, ys = zip(*[task.token(k)[:2] for k in range(1, n + 1)])
+    gd2 = k_step_gd(1, eta, 2).on_data(list(xs), list(ys), task.x_q)
+    assert sp.expand(L.at(values) - task.expect((gd2 - task.target()) ** 2 / 2, blocks=n)) == 0
+    if n == 2:  # the deep gradient is the derivative of the deep loss (one weight, exact)
+        s = model.parameters["W_PV_1_L1"][1, 0]
+        eps = sp.Symbol("epsilon")
+        moved = dict(model.with_values(values)) | {s: eps}
+        assert sp.expand(sp.diff(L.at(moved), eps).subs(eps, 0) - L.gradient_at(values, symbols=[s])[s]) == 0

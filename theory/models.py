@@ -135,7 +135,7 @@ class Features:
 
 
 class LinearAttention:
-    """A (multi-head) linear-attention model described by its parts (see the module docstring).
+    r"""A (multi-head) linear-attention model described by its parts (see the module docstring).
 
     Parameters
     ----------
@@ -158,6 +158,10 @@ class LinearAttention:
         ``rho(N)`` with ``N`` the number of context tokens (default ``N``).
     fixed : dict, optional
         ``block name -> Matrix``: blocks held fixed (not trained), e.g. ``{"v_1": Matrix([0, 0, 1])}``.
+    layers : int, >= 1
+        Depth ``K`` (``value="full"``): each layer but the last updates every token
+        :math:`z \leftarrow z + \sum_h W^{PV}_h (S/\rho) (KQ)_h z` (von Oswald et al., Eq. (5)); the last one
+        reads out. Blocks of layer ``l`` are named ``W_KQ_<h>_L<l>``, ``W_PV_<h>_L<l>``.
     name : str
 
     Attributes
@@ -178,7 +182,7 @@ class LinearAttention:
 
     def __init__(self, D: int | None = None, *, embedding: Embedding | None = None, heads: int = 1,
                  parametrisation: str = "merged", rank: int | None = None, value: str = "readout", readout=-1,
-                 readout_sign: int = 1, normaliser=N, fixed: dict | None = None, name: str = "model"):
+                 readout_sign: int = 1, normaliser=N, fixed: dict | None = None, layers: int = 1, name: str = "model"):
         if (D is None) == (embedding is None):
             raise ValueError("LinearAttention needs exactly one of D (the default (x; y) embedding) and embedding= "
                              f"(got D={D!r}, embedding={embedding!r})")
@@ -196,6 +200,10 @@ class LinearAttention:
                              f"{parametrisation!r}): drop rank or use separate K and Q")
         self.rank = E if rank is None else require_int("rank", rank, minimum=1, maximum=E)
         self.value = require_choice("value", value, ("readout", "full"))
+        self.layers = require_int("layers", layers, minimum=1)
+        if self.layers > 1 and self.value != "full":
+            raise ValueError(f"layers = {layers} needs value='full' (got value={value!r}): a deeper layer reads the "
+                             "tokens the previous one wrote, so every row of W_PV matters")
         coords = [readout] if isinstance(readout, int) and not isinstance(readout, bool) else list(readout) \
             if isinstance(readout, (list, tuple, range)) else None
         if not coords or any(isinstance(c, bool) or not isinstance(c, int) or not -E <= c < E for c in coords):
@@ -219,10 +227,21 @@ class LinearAttention:
                              for s in self.parameters[key] if isinstance(s, sp.Symbol))
 
     # ------------------------------------------------------------------ description
+    def _tag(self, h: int, layer: int) -> str:
+        """Block suffix: ``h`` for one layer, ``h_L<layer>`` for deep models."""
+        return f"{h}" if self.layers == 1 else f"{h}_L{layer}"
+
     def _shapes(self) -> dict:
+        shapes = {}
+        for layer in range(1, self.layers + 1):
+            shapes |= self._layer_shapes(layer)
+        return shapes
+
+    def _layer_shapes(self, layer: int) -> dict:
         E, r, R = self.E, self.rank, len(self.readout)
         shapes = {}
-        for h in range(1, self.heads + 1):
+        for k in range(1, self.heads + 1):
+            h = self._tag(k, layer)
             if self.parametrisation == "merged":
                 shapes[f"W_KQ_{h}"] = (E, E)
             else:
@@ -237,7 +256,7 @@ class LinearAttention:
     def _blocks(self) -> dict:
         blocks = {}
         for key, (rows, cols) in self._shapes().items():
-            base, h = key.rsplit("_", 1)
+            base, h = (key.rsplit("_", 2)[0], "".join(key.rsplit("_", 2)[1:])) if "_L" in key else key.rsplit("_", 1)
             stem = base.replace("_", "")
             sep = "," if max(rows, cols) > 9 else ""
             blocks[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(
@@ -259,17 +278,17 @@ class LinearAttention:
             out[key] = val
         return out
 
-    def kq(self, h: int) -> sp.Matrix:
-        """The merged key-query matrix of head ``h`` (1-based), ``(E, E)``."""
-        p = self.parameters
-        return p[f"W_KQ_{h}"] if self.parametrisation == "merged" else p[f"K_{h}"].T * p[f"Q_{h}"]
+    def kq(self, h: int, layer: int = 1) -> sp.Matrix:
+        """The merged key-query matrix of head ``h`` (1-based) in ``layer``, ``(E, E)``."""
+        p, tag = self.parameters, self._tag(h, layer)
+        return p[f"W_KQ_{tag}"] if self.parametrisation == "merged" else p[f"K_{tag}"].T * p[f"Q_{tag}"]
 
-    def value_rows(self, h: int) -> sp.Matrix:
+    def value_rows(self, h: int, layer: int = 1) -> sp.Matrix:
         """The readout rows of head ``h``'s value-projection matrix, ``(|R|, E)``."""
-        p = self.parameters
+        p, tag = self.parameters, self._tag(h, layer)
         if self.value == "readout":
-            return p[f"v_{h}"].T
-        return sp.Matrix([p[f"W_PV_{h}"].row(k) for k in self.readout])
+            return p[f"v_{tag}"].T
+        return sp.Matrix([p[f"W_PV_{tag}"].row(k) for k in self.readout])
 
     def with_values(self, values: dict | None) -> dict:
         """``symbol -> value`` substitution for ``values`` keyed by symbol or by block name."""
@@ -300,17 +319,29 @@ class LinearAttention:
         ``conj_tokens`` are the entrywise conjugates (default: the tokens, real data); ``n`` the number of
         context tokens put into the normaliser (default ``len(tokens)``).
         """
-        conj_tokens = tokens if conj_tokens is None else conj_tokens
+        real = conj_tokens is None
+        if self.layers > 1 and not real:
+            raise ValueError("a deep model (layers > 1) takes real tokens: pass conj_tokens=None")
+        conj_tokens = tokens if real else conj_tokens
+        n = len(tokens) if n is None else n
+        inv_rho = 1 / self.normaliser.subs(N, n)
+        tokens, query = list(tokens), sp.Matrix(query)
+        for layer in range(1, self.layers):  # every layer but the last rewrites the whole stream
+            S = sum((z * z.T for z in tokens), sp.zeros(self.E, self.E))
+            update = sum((self.parameters[f"W_PV_{self._tag(h, layer)}"] * S * self.kq(h, layer)
+                          for h in range(1, self.heads + 1)), sp.zeros(self.E, self.E)) * inv_rho
+            tokens = [z + update * z for z in tokens]
+            query = query + update * query
+            conj_tokens = tokens
         S = sp.zeros(self.E, self.E)
         for z, zc in zip(tokens, conj_tokens):
             S += z * zc.T
-        n = len(tokens) if n is None else n
-        return self._from_moments(S, query, 1 / self.normaliser.subs(N, n))
+        return self._from_moments(S, query, inv_rho, self.layers)
 
-    def _from_moments(self, S, zq, inv_rho) -> sp.Matrix:
+    def _from_moments(self, S, zq, inv_rho, layer: int = 1) -> sp.Matrix:
         out = sp.zeros(len(self.readout), 1)
         for h in range(1, self.heads + 1):
-            out += self.value_rows(h) * (S * (self.kq(h) * zq)) * inv_rho
+            out += self.value_rows(h, layer) * (S * (self.kq(h, layer) * zq)) * inv_rho
         if self.value == "full":
             out += sp.Matrix([zq[k] for k in self.readout])
         return self.readout_sign * out
@@ -324,7 +355,10 @@ class LinearAttention:
         return out[0] if out.shape == (1, 1) else out
 
     def features(self) -> Features:
-        """The prediction as cubic features ``S_ij z_q,k / rho`` with weight-polynomial coefficients."""
+        """The prediction as cubic features ``S_ij z_q,k / rho`` with weight-polynomial coefficients (one layer)."""
+        if self.layers > 1:
+            raise ValueError(f"features exist for one layer only (got layers = {self.layers}): a deep model's "
+                             "prediction is not linear in the context sums; use an integer N")
         E = self.E
         S = sp.Matrix(E, E, lambda i, j: sp.Symbol(f"S_{i + 1}{j + 1}"))
         zq = sp.Matrix(E, 1, lambda i, j: sp.Symbol(f"zq_{i + 1}"))
@@ -354,7 +388,8 @@ def zheng_model(d: int, rho=None) -> LinearAttention:
     return LinearAttention(embedding=pair_embedding(d), readout=list(range(d)), normaliser=rho, name="zheng2024")
 
 
-def oswald_model(D: int) -> LinearAttention:
+def oswald_model(D: int, layers: int = 1) -> LinearAttention:
     r"""von Oswald et al.'s one-layer LSA as an instance: residual stream, :math:`\hat y = -[z_q + W^{PV} S W^{KQ} z_q]_y`
     (no normaliser: their constructions carry :math:`\eta/N`)."""
-    return LinearAttention(D=D, value="full", readout_sign=-1, normaliser=sp.Integer(1), name="oswald2022")
+    return LinearAttention(D=D, value="full", readout_sign=-1, normaliser=sp.Integer(1), layers=layers,
+                           name="oswald2022")

@@ -171,6 +171,18 @@ class InContextRegression:
             total += coeff * value
         return sp.expand(total)
 
+    def direct_loss(self, model, N: int, scale) -> "DirectLoss":
+        """``scale * E (yhat - y_q)^2`` over an explicit prompt of ``N`` tokens (any depth), evaluated lazily."""
+        xs, ys = [], []
+        for n in range(1, N + 1):
+            x, y, _ = self.token(n)
+            xs.append(x)
+            ys.append(y)
+        pred = model.predict(xs, ys, self.x_q)
+        if isinstance(pred, sp.MatrixBase):
+            raise ValueError("direct_loss needs a model with one readout coordinate")
+        return DirectLoss(self, pred, self.target(), scale, N)
+
     def _sum_moment(self, factors: tuple, rest: sp.Expr, embed, N) -> sp.Expr:
         """E[prod_r S_{i_r j_r} * rest] with S = sum_n z_n z_n^T, for symbolic or integer N."""
         if not factors:
@@ -237,6 +249,26 @@ class InContextRegression:
         scope = f"every N (symbolic, set partitions of the context sums), D = {self.D}" if not isinstance(N, int) \
             else f"N = {N}, D = {self.D}"
         return FeatureMoments(G, b, c, scope)
+
+
+class DirectLoss:
+    """The loss of a deep model on an explicit prompt: substitute the weights first, then take the expectation."""
+
+    def __init__(self, task, pred, target, scale, N):
+        self.task, self.pred, self.target, self.scale, self.N = task, pred, target, scale, N
+
+    def loss(self, sub: dict) -> sp.Expr:
+        """``L`` at the substitution ``sub`` (symbols left out stay symbolic)."""
+        resid = self.pred.xreplace(sub) - self.target
+        return self.task.expect(self.scale * resid ** 2, blocks=self.N)
+
+    def derivative(self, symbol, sub: dict) -> sp.Expr:
+        """``dL/dsymbol`` at ``sub``: ``E[2 c (yhat - y) dyhat/dsymbol]``."""
+        dpred = sp.diff(self.pred, symbol).xreplace(sub)
+        if dpred == 0:
+            return sp.Integer(0)
+        resid = self.pred.xreplace(sub) - self.target
+        return self.task.expect(2 * self.scale * resid * dpred, blocks=self.N)
 
 
 class AutoregressiveTask:
