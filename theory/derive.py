@@ -130,7 +130,7 @@ class PopulationLoss:
         return self._gradient
 
 
-def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 2)) -> PopulationLoss:
+def population_loss(model: LinearAttention, task, N=N_sym, scale=None) -> PopulationLoss:
     r"""Exact population loss of ``model`` under ``task``.
 
     Parameters
@@ -139,8 +139,9 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 
     task : InContextRegression or AutoregressiveTask
     N : Symbol or int
         Context length for in-context regression (default the symbol ``N``: exact for every N).
-    scale : Expr
-        ``c`` in :math:`L = c\,\mathbb{E}\|\hat y - y\|^2` (default 1/2).
+    scale : Expr, optional
+        ``c`` in :math:`L = c\,\mathbb{E}\|\hat y - y\|^2` (default the task's: 1/2 for regression, Zheng's
+        ``LOSS_SCALE`` for the autoregressive task).
 
     Returns
     -------
@@ -157,7 +158,7 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 
     require_type("model", model, LinearAttention, "a theory.LinearAttention")
     require_type("task", task, (InContextRegression, AutoregressiveTask),
                  "a theory.InContextRegression or theory.AutoregressiveTask")
-    scale = require_scalar("scale", scale, "the loss scale c > 0")
+    scale = task.default_scale if scale is None else require_scalar("scale", scale, "the loss scale c > 0")
     if scale.is_positive is not True:
         fail("scale", "positive", scale, "the loss is c E||yhat - y||^2 with c > 0")
     if isinstance(task, InContextRegression):

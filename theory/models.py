@@ -98,11 +98,13 @@ def regression_embedding(D: int) -> Embedding:
                      lambda x, y=0: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix([[0]])), f"(x; y), D = {D}")
 
 
-def pair_embedding(d: int) -> Embedding:
-    r"""Zheng et al.'s embedding :math:`e_i = (x_i; x_{i-1})`, ``E = 2d`` (the query is :math:`e_t` itself)."""
+def pair_embedding(d: int, n_blocks: int = 2) -> Embedding:
+    r"""Zheng et al.'s embedding: ``n_blocks`` stacked tokens, :math:`e_i = (x_i; x_{i-1})` for two blocks
+    (the time shifts are the task's, :class:`theory.causal_model.CausalModel`), ``E = n_blocks d``."""
     d = require_int("d", d, minimum=1, why="the token dimension counts coordinates")
-    stack = lambda x, prev: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix(prev))  # noqa: E731
-    return Embedding(2 * d, stack, stack, f"(x_i; x_(i-1)), d = {d}")
+    n_blocks = require_int("n_blocks", n_blocks, minimum=1)
+    stack = lambda *parts: sp.Matrix.vstack(*[sp.Matrix(p) for p in parts])  # noqa: E731
+    return Embedding(n_blocks * d, stack, stack, f"(x_i; x_(i-1)), d = {d}")
 
 
 @dataclass(frozen=True)
@@ -377,15 +379,17 @@ class LinearAttention:
                 f"{self.value}, readout {list(self.readout)}, rho = {self.normaliser})")
 
 
-def zheng_model(d: int, rho=None) -> LinearAttention:
-    r"""Zheng et al.'s causal model as an instance: ``e_i = (x_i; x_{i-1})``, readout the first ``d``
-    coordinates of :math:`W^{PV} E E^H W^{KQ} e_t / \rho_t` with :math:`\rho_t = t - 1` for ``t`` context tokens
-    (``theory.dynamics.RHO`` read at call time)."""
-    if rho is None:
-        from .dynamics import RHO
+def zheng_model(d: int) -> LinearAttention:
+    r"""Zheng et al.'s causal model as an instance, read from :func:`theory.causal_model.causal_model` (its one
+    definition): the embedding's blocks from its time shifts, the readout the first ``d`` coordinates of
+    :math:`W^{PV} E_t E_t^H W^{KQ} e_t / \rho_t`, and :math:`\rho` from its ``rho`` with the context
+    :math:`e_1..e_{t + c}` of ``N = t + c`` tokens (``c = context_last``)."""
+    from .causal_model import causal_model
 
-        rho = sp.sympify(RHO).subs(SYMBOLS["t"], N)
-    return LinearAttention(embedding=pair_embedding(d), readout=list(range(d)), normaliser=rho, name="zheng2024")
+    cm = causal_model()
+    rho = sp.sympify(cm.rho).subs(SYMBOLS["t"], N - cm.context_last)
+    return LinearAttention(embedding=pair_embedding(d, cm.n_blocks), readout=list(range(d)), normaliser=rho,
+                           name="zheng2024")
 
 
 def oswald_model(D: int, layers: int = 1) -> LinearAttention:

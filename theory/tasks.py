@@ -122,6 +122,7 @@ class InContextRegression:
     """
 
     name = "in-context regression"
+    default_scale = sp.Rational(1, 2)
 
     def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None):
         self.D = require_int("D", D, minimum=1, why="the input dimension counts coordinates")
@@ -281,6 +282,9 @@ class AutoregressiveTask:
         Law of :math:`x_1` (``law.d == d``), e.g. ``theory.RealGaussian(d)``.
     T : int, >= 3
         Sequence length; the loss sums the steps ``t = 2 .. T - 1``.
+
+    The time structure (embedding shifts, steps, target, loss scale) is read from
+    :func:`theory.causal_model.causal_model`, the model's one definition.
     """
 
     name = "autoregressive process"
@@ -292,6 +296,10 @@ class AutoregressiveTask:
             fail("law", f"a law in dimension d = {self.d}", law, f"it has d = {law.d}")
         self.T = require_int("T", T, minimum=3, why="the first prediction needs two context tokens")
         from .causal_attention import conjugate, sequence, token_symbols
+        from .causal_model import causal_model
+
+        self.structure = causal_model()  # time shifts, steps, target and loss scale: Zheng's one definition
+        self.default_scale = sp.sympify(self.structure.loss_scale)
 
         self.symbols = token_symbols(self.d)
         self._X = sequence(self.d, self.T, self.symbols)
@@ -306,9 +314,12 @@ class AutoregressiveTask:
         return [X[:, i] for i in range(self.T)]
 
     def _embedded(self, embed, i: int, conj: bool) -> sp.Matrix:
+        """``e_i``: the blocks are the tokens at the structure's time shifts (``x_s = 0`` outside ``1..T``)."""
         xs = self.tokens(conj)
-        prev = xs[i - 2] if i >= 2 else sp.zeros(self.d, 1)
-        return embed((xs[i - 1], prev))
+        cm = self.structure
+        parts = [xs[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(self.d, 1)
+                 for b in range(cm.n_blocks)]
+        return embed(parts)
 
     def _expect(self, expr) -> sp.Expr:
         s = self.symbols
@@ -326,19 +337,21 @@ class AutoregressiveTask:
         G, b = sp.zeros(F, F), sp.zeros(R, F)
         c = [sp.Integer(0)] * R
         embed = model.embedding.embed
-        for t in range(2, self.T):
-            e = [self._embedded(embed, i, False) for i in range(1, t + 1)]
-            ec = [self._embedded(embed, i, True) for i in range(1, t + 1)]
+        cm = self.structure
+        for t in cm.steps(self.T):
+            n_ctx = t + cm.context_last
+            e = [self._embedded(embed, i, False) for i in range(1, n_ctx + 1)]
+            ec = [self._embedded(embed, i, True) for i in range(1, n_ctx + 1)]
             S = sum((z * zc.T for z, zc in zip(e, ec)), sp.zeros(E, E))
             Sc = sum((zc * z.T for z, zc in zip(e, ec)), sp.zeros(E, E))
-            rho = model.normaliser.subs(N_sym, t)
+            rho = model.normaliser.subs(N_sym, n_ctx)
             if not rho.is_positive:
-                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {t} context tokens")
+                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {n_ctx} context tokens")
             sub = dict(zip(S_syms, S)) | dict(zip(zq_syms, e[-1])) | {feats.inv_rho: 1 / rho}
             subc = dict(zip(S_syms, Sc)) | dict(zip(zq_syms, ec[-1])) | {feats.inv_rho: 1 / rho}
             phi = [m.xreplace(sub) for m in feats.monomials]
             phic = [m.xreplace(subc) for m in feats.monomials]
-            target, targetc = self.tokens()[t], self.tokens(True)[t]
+            target, targetc = self.tokens()[t + cm.target_shift - 1], self.tokens(True)[t + cm.target_shift - 1]
             for f in range(F):
                 for g in range(f, F):
                     val = self._expect(phi[f] * phic[g])
