@@ -281,10 +281,9 @@ class AutoregressiveTask:
     law : TokenLaw
         Law of :math:`x_1` (``law.d == d``), e.g. ``theory.RealGaussian(d)``.
     T : int, >= 3
-        Sequence length; the loss sums the steps ``t = 2 .. T - 1``.
-
-    The time structure (embedding shifts, steps, target, loss scale) is read from
-    :func:`theory.causal_model.causal_model`, the model's one definition.
+        Sequence length; the loss sums the steps ``t = 2 .. T - 1``. The time structure (embedding
+        shifts, steps, target, loss scale) is read from :func:`theory.causal_model.causal_model`, the
+        model's one definition.
     """
 
     name = "autoregressive process"
