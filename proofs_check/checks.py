@@ -460,6 +460,10 @@ def check_fixed_points(flow, expected: list, *, sizes=None, name: str | None = N
     """
     from theory.derive import fixed_points
 
+    from theory.derive import Flow
+
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a theory.Flow or RestrictedFlow (got {type(flow).__name__})")
     name = name or "the fixed points"
     sizes = _model_sizes(flow.loss, sizes)
     found = fixed_points(flow)
@@ -484,8 +488,14 @@ def check_prediction(model, values: dict, algorithm, *, N=None, sizes=None, name
     For the default ``(x; y)`` embedding the difference is decided for symbolic ``N`` (every prompt length).
     Control: the model's prediction at ``values`` is not identically zero.
     """
-    from theory.derive import N_sym, prediction_difference, zero_algorithm
+    from theory.derive import Algorithm, N_sym, prediction_difference, zero_algorithm
+    from theory.models import LinearAttention
 
+    if not isinstance(model, LinearAttention):
+        raise TypeError(f"model must be a theory.LinearAttention (got {type(model).__name__})")
+    if not isinstance(algorithm, Algorithm):
+        raise TypeError(f"algorithm must be a theory.Algorithm such as theory.one_step_gd(D, eta) "
+                        f"(got {type(algorithm).__name__})")
     N = N_sym if N is None else N
     name = name or f"prediction equals {algorithm.name}"
     sizes = dict(sizes or {})
