@@ -211,3 +211,14 @@ def test_k_layer_gd_construction_is_k_gd_steps_and_its_loss_is_theirs(n):
         eps = sp.Symbol("epsilon")
         moved = dict(model.with_values(values)) | {s: eps}
         assert sp.expand(sp.diff(L.at(moved), eps).subs(eps, 0) - L.gradient_at(values, symbols=[s])[s]) == 0
+
+
+def test_the_exported_symbols_are_the_ones_the_library_derives_with():
+    from theory import dynamics, lattice_count, related, zheng_patterns
+
+    library = {"a": dynamics.a_sym, "b": dynamics.b_sym, "u": dynamics.u_sym, "T": zheng_patterns.T_sym,
+               "t": lattice_count.t_sym, "N": related.N_sym, "n": related.n_sym, "s": related.s_sym,
+               "eta": related.eta_sym}
+    for name, symbol in library.items():
+        assert SYMBOLS[name] == symbol, name  # same name and assumptions: the same SymPy symbol
+    assert SYMBOLS["a"] != sp.Symbol("a")  # a Symbol without the assumptions is another symbol

@@ -49,7 +49,9 @@ SYMBOLS = {
     "a": sp.Symbol("a", real=True),
     "b": sp.Symbol("b", real=True),
     "u": sp.Symbol("u", real=True),
-    "c": sp.Symbol("c", positive=True),
+    "c": sp.Symbol("c", real=True),
+    "n": sp.Symbol("n", integer=True, positive=True),
+    "s": sp.Symbol("s", positive=True),
 }
 N = SYMBOLS["N"]
 
