@@ -222,3 +222,18 @@ def test_the_exported_symbols_are_the_ones_the_library_derives_with():
     for name, symbol in library.items():
         assert SYMBOLS[name] == symbol, name  # same name and assumptions: the same SymPy symbol
     assert SYMBOLS["a"] != sp.Symbol("a")  # a Symbol without the assumptions is another symbol
+
+
+def test_a_non_gaussian_input_law_changes_the_loss_through_its_fourth_moment():
+    from theory import RademacherLaw
+
+    model = LinearAttention(D=1, fixed={"W_KQ_1": sp.diag(1, 0), "v_1": sp.Matrix([0, SYMBOLS["eta"]])})
+    gauss = population_loss(model, InContextRegression(1)).at({})
+    rade = population_loss(model, InContextRegression(1, law=RademacherLaw(1))).at({})
+    # x^2 = 1 for Rademacher inputs: beta = w exactly, so the risk is (eta - 1)^2 / 2 for every N
+    assert sp.expand(rade - (SYMBOLS["eta"] - 1) ** 2 / 2) == 0
+    assert sp.expand(gauss - rade) != 0  # the Gaussian's E x^4 = 3 enters
+    xs, ys = zip(*[InContextRegression(1).token(k)[:2] for k in (1, 2)])
+    task = InContextRegression(1, law=RademacherLaw(1))
+    direct = task.expect((model.predict(list(xs), list(ys), task.x_q) - task.target()) ** 2 / 2, blocks=2)
+    assert sp.expand(rade.subs(N, 2) - direct) == 0

@@ -111,6 +111,10 @@ class InContextRegression:
         :math:`\Omega` (default ``I``).
     query_covariance : None, list or Matrix
         :math:`\Lambda_q` (default :math:`\Lambda`): covariate shift at test time.
+    law : TokenLaw, optional
+        A non-Gaussian law of the inputs :math:`x_n` and :math:`x_q` (a real :class:`theory.moments.TokenLaw` of
+        dimension ``D``, e.g. ``RademacherLaw(D)``, ``DiscreteLaw``, a user's ``MomentTableLaw``), used through its
+        exact moment functional; exclusive with ``covariance`` and ``query_covariance``.
 
     Examples
     --------
@@ -124,8 +128,20 @@ class InContextRegression:
     name = "in-context regression"
     default_scale = sp.Rational(1, 2)
 
-    def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None):
+    def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None, law=None):
         self.D = require_int("D", D, minimum=1, why="the input dimension counts coordinates")
+        self.law = None
+        if law is not None:
+            require_type("law", law, TokenLaw, "a theory.TokenLaw of the inputs (e.g. theory.RademacherLaw(D))")
+            if law.d != self.D or not law.is_real:
+                fail("law", f"a real law in dimension D = {self.D}", law,
+                     f"it has d = {law.d}" if law.d != self.D else "in-context regression has real inputs")
+            if covariance is not None or query_covariance is not None:
+                raise ValueError("law and covariance/query_covariance are exclusive (got both): the law fixes the "
+                                 "inputs' covariance")
+            self.law = law
+            covariance = sp.Matrix(self.D, self.D, lambda i, j: law.expect(tuple(
+                (int(i == k) + int(j == k), 0) for k in range(self.D))))
         self.Lambda = _covariance("covariance", covariance, self.D, 1)
         self.Omega = _covariance("weight_covariance", weight_covariance, self.D, 1)
         self.Lambda_q = self.Lambda if query_covariance is None else _covariance(
@@ -153,10 +169,11 @@ class InContextRegression:
     # ---------------------------------------------------------------- expectations
     def expect(self, expr, blocks: int = 0) -> sp.Expr:
         """Exact expectation of a polynomial in ``w``, ``x_q`` and the first ``blocks`` tokens' symbols."""
-        groups = [(list(self.w), self.Omega), (list(self.x_q), self.Lambda_q)]
+        x_cov = self.law if self.law is not None else None
+        groups = [(list(self.w), self.Omega), (list(self.x_q), x_cov or self.Lambda_q)]
         for n in range(1, blocks + 1):
             x, _, eps = self.token(n)
-            groups.append((list(x), self.Lambda))
+            groups.append((list(x), x_cov or self.Lambda))
             groups.append(([eps], sp.Matrix([[self.noise]])))
         gens = [s for g, _ in groups for s in g]
         poly = sp.Poly(sp.expand(expr), *gens)
@@ -164,9 +181,12 @@ class InContextRegression:
         for exps, coeff in poly.terms():
             value, k = sp.Integer(1), 0
             for syms, cov in groups:
-                idx = tuple(i for i in range(len(syms)) for _ in range(exps[k + i]))
+                if isinstance(cov, TokenLaw):
+                    value *= cov.expect(tuple((exps[k + i], 0) for i in range(len(syms))))
+                else:
+                    idx = tuple(i for i in range(len(syms)) for _ in range(exps[k + i]))
+                    value *= isserlis(cov, idx)
                 k += len(syms)
-                value *= isserlis(cov, idx)
                 if value == 0:
                     break
             total += coeff * value
