@@ -38,13 +38,9 @@ packages themselves load on first use (``mesacheck.theory`` etc. are also lazy a
 """
 from __future__ import annotations
 
-import ast
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
-import marshal
 import os
 import sys
 from pathlib import Path
@@ -70,7 +66,7 @@ def _legacy(name: str | None) -> bool:
     return bool(name) and name.split(".", 1)[0] in PACKAGES
 
 
-def rewrite_imports(tree: ast.Module, prefix: str = __name__) -> ast.Module:
+def rewrite_imports(tree, prefix: str = __name__):
     """Rewrite, in place, the absolute imports of the card's packages to ``<prefix>.`` names.
 
     ``from theory.x import y`` becomes ``from mesacheck.theory.x import y``; ``import theory.x as
@@ -90,6 +86,7 @@ def rewrite_imports(tree: ast.Module, prefix: str = __name__) -> ast.Module:
     ast.Module
         ``tree`` itself, rewritten.
     """
+    import ast                                   # here, not at module level: ``mesacheck list`` stays fast
 
     class _Rewriter(ast.NodeTransformer):
         def visit_ImportFrom(self, node):
@@ -124,10 +121,15 @@ class _RewritingLoader(importlib.machinery.SourceFileLoader):
     """Loads one of mesacheck's source files under its ``mesacheck.`` name, imports rewritten."""
 
     def source_to_code(self, data, path, *, _optimize=-1):
+        import ast
+
         tree = ast.parse(data, filename=path)
         return compile(rewrite_imports(tree), path, "exec", dont_inherit=True, optimize=_optimize)
 
     def get_code(self, fullname):
+        import hashlib
+        import marshal
+
         path = self.get_filename(fullname)
         source = self.get_data(path)
         header = (importlib.util.MAGIC_NUMBER + _REWRITE_VERSION
@@ -159,7 +161,7 @@ class _RewritingLoader(importlib.machinery.SourceFileLoader):
         return code
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader:
     """``mesacheck.X...`` is the already imported legacy module ``X...`` (one module object)."""
 
     def __init__(self, legacy: str):
@@ -187,7 +189,7 @@ def _source_file(directories, leaf: str):
     return None, False
 
 
-class _MesacheckFinder(importlib.abc.MetaPathFinder):
+class _MesacheckFinder:
     """Finds ``mesacheck.<package>[...]`` (see the module docstring); nothing else."""
 
     def __init__(self, mode: str):
@@ -209,7 +211,7 @@ class _MesacheckFinder(importlib.abc.MetaPathFinder):
             submodule_search_locations=[str(file.parent)] if is_package else None)
 
 
-class _LegacyFallbackFinder(importlib.abc.MetaPathFinder):
+class _LegacyFallbackFinder:
     """Alias mode only: a legacy name nothing on ``sys.path`` provides comes from the source tree."""
 
     def find_spec(self, fullname, path=None, target=None):
