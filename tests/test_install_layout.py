@@ -124,6 +124,16 @@ def test_string_module_names_go_through_qualify():
                      "(see mesacheck/__init__.py): " + "; ".join(bad))
 
 
+def test_every_source_folder_is_a_package():
+    """setup.py installs the subpackages it finds (``find_packages``: folders with ``__init__.py``)
+    and the installed loader only follows packages: a folder of modules without one would be
+    missing from ``pip install .`` although the repository's tests pass."""
+    missing = sorted(str(d.relative_to(ROOT)) for name in CARD for d in [ROOT / name, *(ROOT / name).rglob("*")]
+                     if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py"))
+                     and not (d / "__init__.py").is_file())
+    assert not missing, f"add an __init__.py to {missing} (setup.py installs packages only)"
+
+
 # ----------------------------------------------------------------------------- installed
 _INSTALLED_SCRIPT = textwrap.dedent("""
     import sys
@@ -153,8 +163,12 @@ _INSTALLED_SCRIPT = textwrap.dedent("""
 """)
 
 
-def _clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MESACHECK_NO_CACHE")}
+def _clean_env(first=None, **extra) -> dict:
+    """This environment with the disk cache on and ``first`` (a site directory) first on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if k != "MESACHECK_NO_CACHE"}
+    path = [str(first)] if first else []
+    path += [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(path)
     env.update(extra)
     return env
 
@@ -166,7 +180,7 @@ def test_installed_layout_works_from_a_project_with_its_own_theory(tmp_path):
     from proofs_check import all_claims
 
     site, project = _installed_copy(tmp_path), _user_project(tmp_path)
-    env = _clean_env(PYTHONPATH=str(site), MESACHECK_CACHE_DIR=str(tmp_path / "cache"))
+    env = _clean_env(site, MESACHECK_CACHE_DIR=str(tmp_path / "cache"))
     proc = subprocess.run([sys.executable, "-c", _INSTALLED_SCRIPT, str(len(all_claims()))], cwd=project,
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stdout[-2000:] + proc.stderr[-3000:]
