@@ -237,3 +237,19 @@ def test_a_non_gaussian_input_law_changes_the_loss_through_its_fourth_moment():
     task = InContextRegression(1, law=RademacherLaw(1))
     direct = task.expect((model.predict(list(xs), list(ys), task.x_q) - task.target()) ** 2 / 2, blocks=2)
     assert sp.expand(rade.subs(N, 2) - direct) == 0
+
+
+def test_the_readme_example_runs_and_says_what_its_comments_say():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = text[text.index("## Your own model"):]
+    code = block[block.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    pc, flow, a, b = namespace["pc"], namespace["flow"], namespace["a"], namespace["b"]
+    assert pc.check_invariant(flow).status.value == "VERIFIED"
+    assert pc.check_conserved(flow, a ** 2 - b ** 2).status.value == "VERIFIED"
+    scope = pc.check_prediction(namespace["model"], namespace["at"], namespace["one_step_gd"](1, namespace["N"] / (namespace["N"] + 2))).scope
+    assert scope == "symbolic-at-sizes: every N; at D in {1}"
