@@ -345,45 +345,92 @@ class AutoregressiveTask:
         return sp.expand(self.law.expect_polynomial(phase_average(expr, s.lam), s.z, s.zbar))
 
     def feature_moments(self, model, N=None) -> FeatureMoments:
-        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``)."""
+        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``).
+
+        The data are sparse polynomials over QQ in ``z``, ``zbar``, ``lambda`` and ``mu`` (``mu_j`` standing for
+        ``conj(lambda_j) = 1/lambda_j``): the phase average keeps the terms with equal ``lambda_j`` and ``mu_j``
+        exponents, and the law's moment functional takes the rest.
+        """
+        from sympy.polys.domains import QQ
+        from sympy.polys.rings import ring
+
         from .models import N as N_sym
 
         if model.E != 2 * self.d and model.embedding.name.startswith("(x_i"):
             raise ValueError(f"model must embed pairs of d = {self.d} tokens (got E = {model.E})")
         feats = model.features()
         S_syms, zq_syms = list(feats.S), list(feats.zq)
-        E, R, F = model.E, len(model.readout), len(feats.monomials)
-        G, b = sp.zeros(F, F), sp.zeros(R, F)
-        c = [sp.Integer(0)] * R
-        embed = model.embedding.embed
+        E, R, F, d = model.E, len(model.readout), len(feats.monomials), self.d
+        s = self.symbols
+        mu = sp.symbols(f"mu_1:{d + 1}")
+        Ring, *gens = ring(list(s.z) + list(s.zbar) + list(s.lam) + list(mu), QQ)
+        moments: dict = {}
+
+        def expect(poly) -> sp.Expr:
+            total = sp.Integer(0)
+            for monom, coeff in poly.terms():
+                if monom[2 * d:3 * d] != monom[3 * d:]:
+                    continue  # a net phase: averages to 0
+                key = tuple((monom[j], monom[d + j]) for j in range(d))
+                if key not in moments:
+                    moments[key] = self.law.expect(key)
+                total += sp.Rational(coeff.numerator, coeff.denominator) * moments[key]
+            return total
+
+        def to_ring(M):
+            try:
+                return [Ring.from_expr(sp.expand(e)) if e != 0 else Ring.zero for e in M]
+            except (ValueError, sp.PolynomialError, sp.CoercionFailed) as exc:  # pragma: no cover - exotic embeddings
+                raise ValueError(f"the embedding must be polynomial in the tokens with rational coefficients: {exc}")
+
+        X = [sp.Matrix(d, 1, lambda j, _: s.lam[j] ** (k - 1) * s.z[j]) for k in range(1, self.T + 1)]
+        Xc = [sp.Matrix(d, 1, lambda j, _: mu[j] ** (k - 1) * s.zbar[j]) for k in range(1, self.T + 1)]
         cm = self.structure
+
+        def embedded(i, tokens):
+            parts = [tokens[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(d, 1)
+                     for b in range(cm.n_blocks)]
+            return to_ring(model.embedding.embed(parts))
+
+        G, b = [[sp.Integer(0)] * F for _ in range(F)], [[sp.Integer(0)] * F for _ in range(R)]
+        c = [sp.Integer(0)] * R
         for t in cm.steps(self.T):
             n_ctx = t + cm.context_last
-            e = [self._embedded(embed, i, False) for i in range(1, n_ctx + 1)]
-            ec = [self._embedded(embed, i, True) for i in range(1, n_ctx + 1)]
-            S = sum((z * zc.T for z, zc in zip(e, ec)), sp.zeros(E, E))
-            Sc = sum((zc * z.T for z, zc in zip(e, ec)), sp.zeros(E, E))
             rho = model.normaliser.subs(N_sym, n_ctx)
             if not rho.is_positive:
                 raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {n_ctx} context tokens")
-            sub = dict(zip(S_syms, S)) | dict(zip(zq_syms, e[-1])) | {feats.inv_rho: 1 / rho}
-            subc = dict(zip(S_syms, Sc)) | dict(zip(zq_syms, ec[-1])) | {feats.inv_rho: 1 / rho}
-            phi = [m.xreplace(sub) for m in feats.monomials]
-            phic = [m.xreplace(subc) for m in feats.monomials]
-            target, targetc = self.tokens()[t + cm.target_shift - 1], self.tokens(True)[t + cm.target_shift - 1]
+            e = [embedded(i, X) for i in range(1, n_ctx + 1)]
+            ec = [embedded(i, Xc) for i in range(1, n_ctx + 1)]
+            S = {sym: sum((e[i][k // E] * ec[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
+            Sc = {sym: sum((ec[i][k // E] * e[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
+            zq, zqc = dict(zip(zq_syms, e[-1])), dict(zip(zq_syms, ec[-1]))
+            inv_rho = QQ(1) / QQ(int(sp.numer(rho)), int(sp.denom(rho))) if rho.is_Rational else None
+            if inv_rho is None:
+                raise ValueError(f"the normaliser must be a rational number at N = {n_ctx} (got {rho})")
+
+            def value(mono, Sv, zv):
+                out = Ring.one
+                for base, power in mono.as_powers_dict().items():
+                    factor = inv_rho if base == feats.inv_rho else (Sv[base] if base in Sv else zv[base])
+                    out = out * factor ** int(power)
+                return out
+
+            phi = [value(m, S, zq) for m in feats.monomials]
+            phic = [value(m, Sc, zqc) for m in feats.monomials]
+            target, targetc = to_ring(X[t + cm.target_shift - 1]), to_ring(Xc[t + cm.target_shift - 1])
             for f in range(F):
                 for g in range(f, F):
-                    val = self._expect(phi[f] * phic[g])
                     if f == g:
-                        G[f, f] += val
+                        G[f][f] += expect(phi[f] * phic[f])
                     else:  # C real: only the real part of the Hermitian Gram matters
-                        val = (val + self._expect(phi[g] * phic[f])) / 2
-                        G[f, g] += val
-                        G[g, f] += val
+                        val = (expect(phi[f] * phic[g]) + expect(phi[g] * phic[f])) / 2
+                        G[f][g] += val
+                        G[g][f] += val
                 for k in range(R):
                     y, yc = target[model.readout[k]], targetc[model.readout[k]]
-                    b[k, f] += (self._expect(phi[f] * yc) + self._expect(phic[f] * y)) / 2
+                    b[k][f] += (expect(phi[f] * yc) + expect(phic[f] * y)) / 2
             for k in range(R):
-                c[k] += self._expect(target[model.readout[k]] * targetc[model.readout[k]])
+                c[k] += expect(target[model.readout[k]] * targetc[model.readout[k]])
+        G, b = sp.Matrix(G), sp.Matrix(b)
         return FeatureMoments(G.applyfunc(sp.expand), b.applyfunc(sp.expand), tuple(c),
                               f"T = {self.T}, d = {self.d}, law {self.law!r}")
