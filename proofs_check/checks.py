@@ -374,6 +374,21 @@ def counting_evidence(name: str, patterns, brute_force_agrees, detail: str = "")
 
 
 # ----------------------------------------------------------------------------- the model-description pipeline
+def _model_sizes(loss, sizes, N=None) -> dict | None:
+    """The concrete sizes a pipeline derivation was built at, read from its task (never from the caller alone)."""
+    out = {}
+    task = getattr(loss, "task", None)
+    if task is not None:
+        if hasattr(task, "D"):
+            out["D"] = task.D
+        if hasattr(task, "T"):
+            out["d"], out["T"] = task.d, task.T
+    N = getattr(loss, "N", None) if N is None else N
+    if isinstance(N, int) or (isinstance(N, sp.Integer)):
+        out["N"] = int(N)
+    return (out | dict(sizes or {})) or None
+
+
 def _flow_matrix(values) -> sp.Matrix:
     values = list(values)
     return sp.Matrix(values) if values else sp.zeros(1, 1)
@@ -390,6 +405,7 @@ def check_invariant(flow, *, sizes=None, name: str | None = None) -> CheckResult
     if not isinstance(flow, RestrictedFlow):
         raise TypeError(f"flow must be a theory.RestrictedFlow (from Manifold.restrict) (got {type(flow).__name__})")
     name = name or "the manifold is invariant"
+    sizes = _model_sizes(flow.loss, sizes)
     residual = check_identity(flow.velocity, flow.tangent, sizes=sizes, name=f"{name}: velocity is tangent")
     control = check_nonzero(_flow_matrix(flow.rhs.values()), sizes=sizes,
                             name="control: the reduced flow is not identically 0")
@@ -408,6 +424,7 @@ def check_conserved(flow, quantity, *, sizes=None, name: str | None = None) -> C
     require_exact(quantity, "quantity")
     quantity = sp.sympify(quantity)
     name = name or f"{quantity} is conserved"
+    sizes = _model_sizes(flow.loss, sizes)
     rate = check_identity(flow.derivative_of(quantity, expand=False), 0, sizes=sizes, name=f"{name}: dQ/dt = 0")
     grad_q = _flow_matrix(sp.diff(quantity, v) for v in flow.variables)
     controls = [check_nonzero(grad_q, sizes=sizes, name="control: Q is not constant"),
@@ -428,6 +445,7 @@ def check_fixed_point(flow, point: dict, *, sizes=None, name: str | None = None)
         raise TypeError(f"point must be a non-empty dict variable -> value (got {point!r})")
     require_exact(_flow_matrix(point.values()), "point")
     name = name or "fixed point"
+    sizes = _model_sizes(flow.loss, sizes)
     at = _flow_matrix(flow.rhs[v].subs(point) for v in flow.variables)
     zero = check_identity(at, 0, sizes=sizes, name=f"{name}: the flow vanishes there")
     control = check_nonzero(_flow_matrix(flow.rhs.values()), sizes=sizes, name="control: the flow is not 0")
@@ -442,7 +460,12 @@ def check_fixed_points(flow, expected: list, *, sizes=None, name: str | None = N
     """
     from theory.derive import fixed_points
 
+    from theory.derive import Flow
+
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a theory.Flow or RestrictedFlow (got {type(flow).__name__})")
     name = name or "the fixed points"
+    sizes = _model_sizes(flow.loss, sizes)
     found = fixed_points(flow)
     if found.status == "none" and not expected:
         return check_identity(sp.Integer(len(expected)), 0, sizes=sizes, name=f"{name}: there are none")
@@ -465,10 +488,21 @@ def check_prediction(model, values: dict, algorithm, *, N=None, sizes=None, name
     For the default ``(x; y)`` embedding the difference is decided for symbolic ``N`` (every prompt length).
     Control: the model's prediction at ``values`` is not identically zero.
     """
-    from theory.derive import N_sym, prediction_difference, zero_algorithm
+    from theory.derive import Algorithm, N_sym, prediction_difference, zero_algorithm
+    from theory.models import LinearAttention
 
+    if not isinstance(model, LinearAttention):
+        raise TypeError(f"model must be a theory.LinearAttention (got {type(model).__name__})")
+    if not isinstance(algorithm, Algorithm):
+        raise TypeError(f"algorithm must be a theory.Algorithm such as theory.one_step_gd(D, eta) "
+                        f"(got {type(algorithm).__name__})")
     N = N_sym if N is None else N
     name = name or f"prediction equals {algorithm.name}"
+    sizes = dict(sizes or {})
+    if model.embedding.name.startswith("(x; y)"):
+        sizes.setdefault("D", model.E - 1)
+    if isinstance(N, int):
+        sizes.setdefault("N", N)
     model_side = prediction_difference(model, values, zero_algorithm(algorithm.D), N)
     algorithm_side = sp.expand(model_side - prediction_difference(model, values, algorithm, N))
     # unevaluated difference: its free symbols (N) are those the zero test decides for every value

@@ -150,8 +150,10 @@ class MutantResult:
 
 # ----------------------------------------------------------------------------- patching helpers
 def _own_modules():
+    from ._names import legacy
+
     return [m for name, m in list(sys.modules.items())
-            if m is not None and name.split(".", 1)[0] in _OWN_PREFIXES]
+            if m is not None and (legacy(name) or "").split(".", 1)[0] in _OWN_PREFIXES]
 
 
 def _import_theory() -> None:
@@ -161,9 +163,11 @@ def _import_theory() -> None:
 
     import theory
 
+    from ._names import qualify
+
     for info in pkgutil.iter_modules(theory.__path__):
         with contextlib.suppress(Exception):
-            importlib.import_module(f"theory.{info.name}")
+            importlib.import_module(qualify(f"theory.{info.name}"))
     from .registry import all_claims
 
     all_claims()
@@ -185,7 +189,9 @@ def patch_everywhere(module: str, attr: str, make: Callable[[object], object]):
     import importlib
     from unittest import mock
 
-    mod = importlib.import_module(module)
+    from ._names import qualify
+
+    mod = importlib.import_module(qualify(module))
     original = getattr(mod, attr)
     replacement = make(original)
     with contextlib.ExitStack() as stack:
@@ -201,7 +207,9 @@ def patch_method(module: str, cls: str, attr: str, make: Callable[[object], obje
     import importlib
     from unittest import mock
 
-    klass = getattr(importlib.import_module(module), cls)
+    from ._names import qualify
+
+    klass = getattr(importlib.import_module(qualify(module)), cls)
     original = getattr(klass, attr)
     with mock.patch.object(klass, attr, make(original)):
         yield
