@@ -305,8 +305,8 @@ def _l1_statement():
 
     form = _l1_stated()
     d = form.shape[0]
-    w_l, x_q = sp.MatrixSymbol("w_l", d, 1), sp.MatrixSymbol("x_q", d, 1)
-    return (sp.Eq(sp.MatrixSymbol("y_q", 1, 1), -x_q.T * w_l, evaluate=False),
+    w, x = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("x", d, 1)
+    return (sp.Eq(sp.MatrixSymbol("y_q", 1, 1), -x.T * w, evaluate=False),
             sp.Eq(sp.MatrixSymbol("w_next", *form.shape), form, evaluate=False))
 
 
@@ -319,7 +319,7 @@ register(Claim(
     hypotheses=["sparsity (8): P_l = [[0, 0], [0, 1]], Q_l = -[[A_l, 0], [0, 0]], A_l any d x d matrix",
                 "R(w) = (1/2n) sum_i (w^T x_i - w*^T x_i)^2, y_i = w*^T x_i, w_0 = 0",
                 "the layer of Eq. (3), Attn = P Z M (Z^T Q Z) (pinned by ahn2023.M)",
-                "y_q = [Z_l]_{d+1,n+1}, the query's label entry after l layers; g = grad R(w_l)"],
+                "y_q = [Z_l]_{d+1,n+1}, the query's label entry after l layers, x = x_q, w = w_l, g = grad R(w_l)"],
     statement=_l1_statement,
     checks=[Check("[Z_l]_{d+1,n+1} = -<x_q, w_l>", Method.SYMBOLIC_AT_SIZES, check_lemma1)],
     description="theory.stacked_forward runs L = 1, 2, 3 layers of LinearAttention(value='full') with the sparse "
