@@ -65,9 +65,17 @@ def test_model_correspondence_refutes_the_transposed_key_query():
 def test_model_correspondence_refutes_a_wrong_readout_sign():
     from proofs_check.claims.ahn2023 import _m_stated, check_model_correspondence
 
-    layer, _ = _m_stated()
-    with override_stated("ahn2023.M", sp.Tuple(layer, sp.Integer(1))):
+    attention, step, _ = _m_stated()
+    with override_stated("ahn2023.M", sp.Tuple(attention, step, sp.Integer(1))):
         assert _status(check_model_correspondence()) == "REFUTED"
+
+
+def test_model_correspondence_refutes_a_wrong_step():
+    from proofs_check.claims.ahn2023 import _m_stated, check_model_correspondence
+
+    attention, step, sign = _m_stated()
+    with override_stated("ahn2023.M", sp.Tuple(attention, 2 * step, sign)):
+        assert _status(check_model_correspondence(sizes=((1, 2),))) == "REFUTED"
 
 
 # --------------------------------------------------------------------------- ahn2023.L1

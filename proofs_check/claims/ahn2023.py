@@ -87,14 +87,14 @@ def _sparse(D, A):
 
 # --------------------------------------------------------------------------- ahn2023.M (Eq. 3-4)
 def _m_stated():
-    """Eq. (3)-(4) as stated: the layer Z -> Z + (1/n) P Z M (Z^T Q Z) and the readout sign of TF (-1)."""
+    """Eq. (3)-(4) as stated: (Attn_{P,Q}(Z) = P Z M (Z^T Q Z), the step 1/n of Z -> Z + Attn/n, the sign of TF)."""
     import sympy as sp
 
     n = sp.Symbol("n", integer=True, positive=True)
     E, C = sp.Symbol("E", integer=True, positive=True), sp.Symbol("C", integer=True, positive=True)
     Z, P, Q, M = (sp.MatrixSymbol("Z", E, C), sp.MatrixSymbol("P", E, E), sp.MatrixSymbol("Q", E, E),
                   sp.MatrixSymbol("M", C, C))
-    return sp.Tuple(Z + P * Z * M * (Z.T * Q * Z) / n, sp.Integer(-1))
+    return sp.Tuple(P * Z * M * (Z.T * Q * Z), 1 / n, sp.Integer(-1))
 
 
 def paper_forward(Ps, Qs, xs, ys, x_q, form=None):
@@ -106,27 +106,30 @@ def paper_forward(Ps, Qs, xs, ys, x_q, form=None):
         ``P_l`` and ``Q_l`` of each layer.
     xs, ys, x_q : the prompt (d x 1 inputs, labels, d x 1 query).
     form : sympy.Tuple, optional
-        (layer map, readout sign); default :func:`proofs_check.stated` of ``ahn2023.M``.
+        (attention map, step, readout sign); default :func:`proofs_check.stated` of ``ahn2023.M``.
     """
     import sympy as sp
 
     from proofs_check import stated
     from theory import PolyMatrix
 
-    layer, sign = form if form is not None else stated("ahn2023.M")
+    attention, step, sign = form if form is not None else stated("ahn2023.M")
     n = len(xs)
     Zm = sp.Matrix([list(x) + [y] for x, y in zip(xs, ys)] + [list(x_q) + [0]]).T
     E, C = Zm.shape
     mask = sp.diag(*([1] * n + [0]))
-    names = {s.name: s for s in sp.sympify(layer).free_symbols}
+    names = {s.name: s for s in sp.sympify(attention).free_symbols | sp.sympify(step).free_symbols}
     scalars = {names[k]: v for k, v in (("n", n), ("E", E), ("C", C)) if k in names}
+    step = sp.sympify(step).xreplace(scalars)
+    if not step.is_Rational:
+        raise ValueError(f"the stated step must be a number at n = {n} (got {step})")
     gens = set(Zm.free_symbols).union(*(M.free_symbols for M in [*Ps, *Qs]))
     ring = PolyMatrix.ring(gens)
     Z = PolyMatrix.from_sympy(Zm, ring)
     for P, Q in zip(Ps, Qs):
         env = {names["Z"]: Z, names["P"]: PolyMatrix.from_sympy(P, ring),
                names["Q"]: PolyMatrix.from_sympy(Q, ring), names["M"]: PolyMatrix.from_sympy(mask, ring)}
-        Z = _evaluate(layer, env, scalars)
+        Z = Z + step * _evaluate(attention, env, scalars)
     Z = Z.to_sympy()
     return Z, sp.expand(sp.sympify(sign) * Z[E - 1, C - 1])
 
@@ -192,9 +195,9 @@ def check_model_correspondence(sizes=FORWARD_SIZES, transpose=False, form=None):
 def _m_statement():
     import sympy as sp
 
-    layer, sign = _m_stated()
-    Z = [s for s in layer.free_symbols if s.name == "Z"][0]
-    return (sp.Eq(sp.MatrixSymbol("Z_next", *Z.shape), layer, evaluate=False),
+    attention, step, sign = _m_stated()
+    Z = [s for s in attention.free_symbols if s.name == "Z"][0]
+    return (sp.Eq(sp.MatrixSymbol("Z_next", *Z.shape), Z + step * attention, evaluate=False),
             sp.Eq(sp.Symbol("TF"), sign * sp.Symbol("y_q"), evaluate=False))
 
 
