@@ -119,8 +119,8 @@ def paper_forward(Ps, Qs, xs, ys, x_q, form=None):
     E, C = Zm.shape
     mask = sp.diag(*([1] * n + [0]))
     names = {s.name: s for s in sp.sympify(attention).free_symbols | sp.sympify(step).free_symbols}
-    scalars = {names[k]: v for k, v in (("n", n), ("E", E), ("C", C)) if k in names}
-    step = sp.sympify(step).xreplace(scalars)
+    scalars = {names[k]: sp.Integer(v) for k, v in (("n", n), ("E", E), ("C", C)) if k in names}
+    step = sp.sympify(sp.sympify(step).xreplace(scalars))
     if not step.is_Rational:
         raise ValueError(f"the stated step must be a number at n = {n} (got {step})")
     gens = set(Zm.free_symbols).union(*(M.free_symbols for M in [*Ps, *Qs]))
