@@ -133,3 +133,20 @@ def test_isotropic_wrong_step_is_refuted(wrong):
 
     with override_stated("ahn2023.T1iso", wrong(SYMBOLS["N"], sp.Symbol("d", integer=True, positive=True))):
         assert _status(check_isotropic(dimensions=(2,))) == "REFUTED"
+
+
+def test_the_symmetric_preconditioner_manifold_is_invariant_only_for_isotropic_inputs():
+    """A finding: restricting Q = -diag(A, 0) to symmetric A is not a flow restriction when Sigma is anisotropic
+    (the velocity leaves the symmetric matrices), though its projected fixed point is still -Gamma^{-1};
+    ahn2023.T1 therefore trains Q's first d columns, an invariant manifold for every Sigma."""
+    from proofs_check import check_invariant
+    from theory import InContextRegression, LinearAttention, Manifold, population_loss
+
+    a, b, c = sp.symbols("a b c", real=True)
+    lam = sp.symbols("lambda_1 lambda_2", positive=True)
+    model = LinearAttention(D=2, readout_sign=-1, fixed={"v_1": sp.Matrix([0, 0, 1])})
+    symmetric = {"W_KQ_1": sp.Matrix([[a, b, 0], [b, c, 0], [0, 0, 0]])}
+    for covariance, expected in ((list(lam), "REFUTED"), (None, "VERIFIED")):
+        loss = population_loss(model, InContextRegression(2, covariance=covariance))
+        reduced = Manifold(model, symmetric, (a, b, c)).restrict(loss)
+        assert _status(check_invariant(reduced, sizes={"D": 2})) == expected

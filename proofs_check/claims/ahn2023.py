@@ -493,7 +493,10 @@ register(Claim(
                 "convex quadratic (an expectation of squares of linear functions), so Q_0 is its global minimiser. "
                 "(3) The prediction at Q_0 is preconditioned GD with P = Gamma^{-1}, for every prompt length. "
                 "The paper writes Gamma^{-1} as U diag(1/(((n+1)/n) lambda_i + (1/n) sum_k lambda_k)) U^T: the same "
-                "matrix. Not checked: global minimality jointly over (P, Q) (the paper's Appendix A argument).",
+                "matrix. The paper's manifold Q = -diag(A, 0) with A symmetric is not invariant under the flow when "
+                "Sigma is anisotropic (check_invariant REFUTES it at d = 2, Sigma = diag(lambda_1, lambda_2); "
+                "tests/test_ahn2023_claims.py), hence the first d columns. Not checked: global minimality jointly "
+                "over (P, Q) (the paper's Appendix A argument).",
 ))
 
 register(Claim(
