@@ -150,3 +150,12 @@ def test_the_symmetric_preconditioner_manifold_is_invariant_only_for_isotropic_i
         loss = population_loss(model, InContextRegression(2, covariance=covariance))
         reduced = Manifold(model, symmetric, (a, b, c)).restrict(loss)
         assert _status(check_invariant(reduced, sizes={"D": 2})) == expected
+
+
+def test_the_authors_code_uses_the_transposed_key_query():
+    """benchmarks/compare_ahn_authors.py ran the authors' attention (torch, not needed here): their prediction is
+    mesacheck's with W_KQ = Q^T, not with the paper's W_KQ = Q."""
+    text = (Path(__file__).resolve().parents[1] / "benchmarks" / "results_ahn_authors.txt").read_text()
+    assert "W_KQ = Q_full^T (the code's z_q^T Q z_i)" in text and "W_KQ = Q_full (the paper's Eq. 3)" in text
+    lines = {line.split(":")[0]: line.rsplit(": ", 1)[1] for line in text.splitlines() if line.startswith("W_KQ")}
+    assert lines == {"W_KQ = Q_full^T (the code's z_q^T Q z_i)": "VERIFIED", "W_KQ = Q_full (the paper's Eq. 3)": "REFUTED"}

@@ -219,8 +219,10 @@ register(Claim(
                 "LinearAttention(value='full', readout_sign=-1), W_PV = P, W_KQ = Q, and TF = -[Z_1]_{d+1,n+1} equals "
                 "its prediction and the readout model's with v = P's last row. Stacking the same map is what "
                 "stacked_forward does layer by layer (ahn2023.L1 checks L = 2, 3 with the sparse weights). "
-                "With W_KQ = Q^T (the authors' code computes z_q^T Q z_i) the identity is REFUTED "
-                "(tests/test_ahn2023_claims.py): the convention is pinned.",
+                "With W_KQ = Q^T the identity is REFUTED (tests/test_ahn2023_claims.py): the convention is pinned. "
+                "The authors' code (chengxiang/LinearTransformer @b6ddc35, attention()) forms z_q^T Q z_i: its "
+                "prediction equals mesacheck's with W_KQ = Q^T to 4e-16 and differs from W_KQ = Q by 56 % "
+                "(benchmarks/compare_ahn_authors.py, results_ahn_authors.txt).",
 ))
 
 
