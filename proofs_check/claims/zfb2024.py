@@ -785,16 +785,19 @@ register(Claim(
     title="ZFB covariate shift: on x_i, x_q ~ N(0, c^2 Lambda) the trained model predicts ~ c^2 <w, x_q> (risk "
           "-> c^2 (c^2 - 1)^2 tr(Lambda)/2); a query-only shift is tolerated (d = 1, 2)",
     source=SOURCE + ", Sec. 4.2 (query shifts; covariate shifts)",
-    hypotheses=HYPOTHESES + ["weights at W_* of zfb2024.F3, trained on N(0, Lambda); test prompts of length N",
+    hypotheses=HYPOTHESES + ["the trained model, trained on N(0, Lambda): u = 1, U_11 = Gamma^{-1} (a point "
+                             "of the derived fixed curve of zfb2024.F3; yhat depends on u U_11 only); test "
+                             "prompts of length N",
                              "covariate shift: x_i and x_q ~ N(0, c^2 Lambda); query shift: x_q only",
                              "y_q = <w, x_q> (the noise-free target); R_c(N) the risk (1/2) E(yhat - y_q)^2 under "
                              "the covariate shift"],
     statement=_shift_statement,
     checks=[Check("large-N limits under shift", Method.SYMBOLIC_AT_SIZES, check_shift_limits, parameters=("d",),
                   sized=lambda d=1: check_shift_limits(dimensions=(d,)))],
-    description="The pipeline derives the population risk of the model at the stated limit on the shifted test "
-                "law (query_covariance for the query-only shift), for symbolic N and c, against the target "
-                "kappa <w, x_q>; its N -> oo limit is taken with sympy.limit and must vanish at the stated kappa. "
+    description="The pipeline derives the population risk of the trained model on the shifted test law "
+                "(query_covariance for the query-only shift), for symbolic N and c, against the target "
+                "kappa <w, x_q> (from the derived moments E yhat^2, E yhat y_q, E y_q^2); its N -> oo limit is "
+                "taken with sympy.limit and must vanish at the stated kappa. "
                 "The third component (the non-vanishing risk) is our consequence of the first, not a typed "
                 "formula from the paper.",
 ))
