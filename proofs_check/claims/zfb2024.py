@@ -112,40 +112,12 @@ def _block_names(model):
 
 
 def _explicit(expr, env):
-    """Instantiate a stated matrix expression: matrix symbols by ``env[name]``, Identity by eye."""
-    import operator
-    from functools import reduce
+    """Instantiate a stated form: ``env`` maps matrix-symbol names to matrices and symbols to values."""
+    from theory import instantiate
 
-    import sympy as sp
-
-    if isinstance(expr, sp.MatrixSymbol):
-        return env[expr.name]
-    if isinstance(expr, sp.Identity):
-        size = next(iter(v for v in env.values() if isinstance(v, sp.MatrixBase))).rows
-        return sp.eye(size)
-    if isinstance(expr, sp.ZeroMatrix):
-        size = next(iter(v for v in env.values() if isinstance(v, sp.MatrixBase))).rows
-        return sp.zeros(size, size)
-    if not expr.args or not (expr.has(sp.MatrixSymbol) or expr.has(sp.Identity)):
-        return expr.xreplace({k: v for k, v in env.items() if isinstance(k, sp.Symbol)})
-    args = [_explicit(a, env) for a in expr.args]
-    if isinstance(expr, (sp.MatMul, sp.Mul)):
-        return reduce(operator.mul, args)
-    if isinstance(expr, (sp.MatAdd, sp.Add)):
-        return reduce(operator.add, args)
-    if isinstance(expr, (sp.MatPow, sp.Pow)):
-        base, exp = args
-        if isinstance(base, sp.MatrixBase):
-            exp = sp.Integer(exp)
-            return base.inv() ** (-exp) if exp < 0 else base ** exp
-        return base ** exp
-    if isinstance(expr, sp.Transpose):
-        return args[0].T
-    if isinstance(expr, sp.Inverse):
-        return args[0].inv()
-    if isinstance(expr, sp.Trace):
-        return args[0].trace()
-    return expr.func(*args)
+    matrices = {k: v for k, v in env.items() if isinstance(k, str)}
+    scalars = {k: v for k, v in env.items() if not isinstance(k, str)}
+    return instantiate(expr, matrices, scalars)
 
 
 def _environment(D, stated_gamma=None):
@@ -154,7 +126,7 @@ def _environment(D, stated_gamma=None):
     names = _names()
     env = {"Lambda": s["Lambda"], "U": s["U"], names["u"]: s["u"], names["d"]: D}
     gamma_form = stated_gamma if stated_gamma is not None else _gamma_form()
-    env["Gamma"] = _explicit(gamma_form, env).applyfunc(lambda e: e)
+    env["Gamma"] = _explicit(gamma_form, env)
     return env
 
 
