@@ -181,11 +181,9 @@ def check_invariance(dimensions=DIMENSIONS):
     from proofs_check import check_identity
 
     def one(D):
-        s = setup(D)
-        residuals = s["reduced"].residuals
-        exprs = [e for e in (residuals.values() if isinstance(residuals, dict) else residuals)]
         import sympy as sp
 
+        exprs = list(setup(D)["reduced"].residuals.values())
         return check_identity(sp.Matrix(exprs), sp.zeros(len(exprs), 1), sizes={"d": D},
                               name=f"off-manifold gradient vanishes, d = {D}")
 
@@ -396,15 +394,16 @@ def fixed_curve(D):
 def check_fixed_product(dimensions=DIMENSIONS):
     import sympy as sp
 
-    from proofs_check import check_identity, check_inequality
+    from proofs_check import CheckResult, Status, check_identity
     from theory import fixed_points
 
     def one(D):
         s = setup(D)
         curve = fixed_curve(D)
         _, _, product_star = _limit_point(D)
-        if curve is None:
-            return check_inequality(sp.Integer(-1), ">", name="dU_11/dt = 0 has no unique solution for u != 0")
+        if curve is None:   # undecided, not refuted: SymPy found no unique solution of a linear system
+            return CheckResult(f"fixed points, d = {D}", Status.INCONCLUSIVE, Method.SYMBOLIC_AT_SIZES,
+                               reason="solving dU_11/dt = 0 for U_11 (u != 0) gave no unique solution")
         du, _ = _reduced_rhs(D)
         product = check_identity(sp.expand(s["u"] * curve).applyfunc(sp.cancel), product_star, sizes={"d": D},
                                  name=f"u U_11 = Gamma^(-1) at every fixed point with u != 0, d = {D}")
