@@ -126,17 +126,17 @@ def test_claims_module_imports_public_names_only():
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 assert alias.name.split(".")[0] in {"sympy", "numpy", "operator"}, alias.name
-    assert {"population_loss", "Manifold", "check_identity"} <= set(seen)
+    assert {"population_loss", "Manifold", "check_identity", "check_invariant", "check_conserved", "check_fixed_point",
+            "check_prediction"} <= set(seen)
 
 
 def test_a_manifold_that_is_not_invariant_is_refuted():
     # W^KQ's y-row entry held at 1: yhat gains u S_yy x_q,1 / N, whose gradient leaves the manifold
-    from proofs_check import check_identity
+    from proofs_check import check_invariant
     from theory import Manifold
 
     s = Z.setup(1)
     u, U = s["u"], s["U"]
     bad = Manifold(s["model"], {"W_KQ_1": sp.Matrix([[U[0, 0], 0], [1, 0]]), "v_1": sp.Matrix([0, u])}, (u, U[0, 0]))
-    residuals = bad.restrict(s["flow"]).residuals
-    result = check_identity(sp.Matrix(list(residuals.values())), sp.zeros(len(residuals), 1), sizes={"d": 1})
+    result = check_invariant(bad.restrict(s["flow"]))
     assert result.status is Status.REFUTED and result.counterexample
