@@ -85,13 +85,22 @@ def test_trained_k2_quick_verified_and_a_wrong_statement_refuted():
         assert ot.check_trained(2, "quick").status is Status.REFUTED
 
 
-def _fake_measure(gamma_learned):
+def _fake_measure(gamma_learned, loss_tf=0.105):
     def measure(K, N, mode="quick", seed=0):
         return {"status": "finished", "message": "", "layers": K, "N": N, "mode": mode, "seed": seed,
-                "config": dict(ot.QUICK[K]), "loss_tf": 0.105, "loss_gd": 0.15, "loss_gdpp": 0.10,
-                "sensitivity_cosine_gdpp": 0.995, "sensitivity_cosine_gd": 0.96, "gamma_learned": gamma_learned,
-                "gamma_gdpp": 0.18, "eta_learned": 12.6, "eta_gdpp": 13.8, "eta_gd": 6.0}
+                "config": dict(ot.QUICK[K] if mode == "quick" else ot.SLOW[K]), "loss_tf": loss_tf, "loss_gd": 0.15,
+                "loss_gdpp": 0.10, "sensitivity_cosine_gdpp": 0.995, "sensitivity_cosine_gd": 0.96,
+                "gamma_learned": gamma_learned, "gamma_gdpp": 0.18, "eta_learned": 12.6, "eta_gdpp": 13.8,
+                "eta_gd": 6.0, "start": None, "pred_diff_rms_gd": 0.2, "pred_diff_rms_gdpp": 0.1}
     return measure
+
+
+@pytest.mark.parametrize("loss_tf, status", [(0.105, Status.VERIFIED), (0.13, Status.INCONCLUSIVE),
+                                             (0.08, Status.REFUTED)])
+def test_slow_check_an_unconverged_run_is_inconclusive_a_better_one_refutes(monkeypatch, loss_tf, status):
+    """From scratch, a run stopping above GD++ (not converged) cannot decide "matches GD++"; one far below refutes it."""
+    monkeypatch.setattr(ot, "measure", _fake_measure(0.17, loss_tf))
+    assert ot.check_trained(3, "slow").status is status
 
 
 def test_learned_gamma_sign_convention_decides_the_verdict(monkeypatch):
