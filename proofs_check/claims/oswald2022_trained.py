@@ -160,6 +160,25 @@ def _evaluate(claim_id: str, m: dict) -> list:
     return [float(c.subs(values)) for c in stated(claim_id)]
 
 
+def _controls(claim_id: str) -> list:
+    """Non-vacuity controls on the stated form (exact): every comparison involves the trained model's own
+    measurement, and "below K-step GD" becomes less true as the trained loss grows. A statement that compares
+    GD++ with itself, or is true whatever the trained model does, is refuted here."""
+    import sympy as sp
+
+    from ..checks import check_inequality, check_nonzero
+    from ..registry import stated
+
+    L_TF, _, _, c_PP, g_TF, _ = _symbols()
+    form = list(stated(claim_id))
+    if claim_id == "oswald2022.learned-gamma":
+        return [check_nonzero(sp.diff(form[0], g_TF), name="control: the comparison involves the learned gamma")]
+    return [check_nonzero(sp.diff(form[0], L_TF), name="control: the loss comparison involves the trained loss"),
+            check_inequality(-sp.diff(form[1], L_TF), ">", name="control: 'below K-step GD' weakens as the trained "
+                             "loss grows"),
+            check_nonzero(sp.diff(form[2], c_PP), name="control: the cosine comparison involves the trained model")]
+
+
 def _what(m: dict) -> str:
     cfg = m["config"]
     start = "perturbed GD++ construction" if m["mode"] == "quick" else f"N(0, {cfg['init_std']:g}^2) weights"
@@ -178,7 +197,7 @@ def check_trained(K: int, mode: str = "quick", N: int = 10, seed: int = SEED):
 
     claim_id = f"oswald2022.trained-K{K}"
     matched, below, cosine = _evaluate(claim_id, m)
-    results = []
+    results = _controls(claim_id)
     if m["start"] is not None:
         results.append(check_float_less(m["start"]["loss_gd"], m["start"]["loss_tf"], margin=0.0,
                                         name="control: the perturbed start is worse than K GD steps",
@@ -216,7 +235,7 @@ def check_learned_gamma(mode: str = "quick", Ns=(10, 25), seed: int = SEED):
     """The gamma fitted to the trained 2-layer model's first layer against the line-searched GD++ gamma."""
     from ..checks import check_close, check_float_less
 
-    results, parts = [], []
+    results, parts = _controls("oswald2022.learned-gamma"), []
     for N in Ns:
         m = measure(2, N, mode, seed)
         if m["status"] != "finished":
