@@ -59,8 +59,8 @@ DISCREPANCIES = [
     ("oswald2022", "Recurrent 3-layer LSA: near the GD++ construction (eta ~ 20.7) Adam at the authors' lr 1e-3 is "
      "unstable (the loss jumps by orders of magnitude from small perturbations; the authors clip gradients for "
      "K > 2); the claim's runs use lr 1e-4 (quick) and a linear decay 1e-3 -> 1e-4 (slow). From a small random "
-     "initialisation our 3-layer run does not reach GD++ (loss 0.1002 after 6000 steps, 0.1065 after 10000; GD++ "
-     "0.079 / 0.076, 3-step GD 0.133 / 0.132): it beats 3-step GD, but whether a trained 3-layer model matches GD++ "
+     "initialisation our 3-layer run does not reach GD++ (loss 0.0986 after 6000 steps, 0.1065 after 10000; GD++ "
+     "0.0762, 3-step GD 0.1322): it beats 3-step GD, but whether a trained 3-layer model matches GD++ "
      "is decided only near the construction (quick check); the slow check says INCONCLUSIVE on it.",
      ["oswald2022.trained-K3"]),
     ("zheng2024", "Condition (E) as reconstructed is not sufficient for C2: the a-equation carries the column sums "
