@@ -23,6 +23,7 @@ from .simulations import SIMULATIONS, SimulationResult, simulate, simulation_nam
 from .sweep import SweepError, expand_grid, run_sweep
 from .training import (AdamResult, GDResult, compare_lsa_to_gd, line_search_gd, lsa_loss_and_grad, lsa_predict,
                        train_lsa_adam, zheng_gd, zheng_loss_and_grad)
+from .training import compare_recurrent_lsa, fitted_gdpp_parameters, lsa_recurrent_sensitivity
 
 __all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times", "integrate_reduced",
            "reduced_jac", "reduced_rhs", "diagonal_statistics", "empirical_limit_with_error",
@@ -31,4 +32,5 @@ __all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times
            "sample_initial_tokens", "sample_phases", "zheng_sequences", "SIMULATIONS", "SimulationResult",
            "simulate", "simulation_names", "AdamResult", "GDResult", "compare_lsa_to_gd", "line_search_gd",
            "lsa_loss_and_grad", "lsa_predict", "train_lsa_adam", "zheng_gd", "zheng_loss_and_grad",
-           "SweepError", "expand_grid", "run_sweep"]
+           "SweepError", "expand_grid", "run_sweep", "compare_recurrent_lsa", "fitted_gdpp_parameters",
+           "lsa_recurrent_sensitivity"]

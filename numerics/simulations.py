@@ -482,6 +482,9 @@ def _gdpp(quick, seed, params, out, progress):
                         "eta_gdpp": eta_pp, "gamma_gdpp": gamma_pp, "gamma_learned": learned_gamma,
                         "gamma_learned_xx_blocks": -float(np.trace(res.W_PV[:Nx, :Nx] @ res.W_KQ[:Nx, :Nx])) / Nx,
                         "gamma_convention": GAMMA_CONVENTION,
+                        # below one GD step's loss the run is still in its early phase, where the learned gamma
+                        # is negative (the fitted step size is small): see claim oswald2022.learned-gamma
+                        "learned_beyond_one_gd_step": bool(curve["loss"][-1] < loss_gd1),
                         "eig_XXT_min_mean": float(eig[:, 0].mean()), "eig_XXT_max_mean": float(eig[:, -1].mean()),
                         "eig_XXT_p1": float(np.percentile(eig, 1)), "eig_XXT_p99": float(np.percentile(eig, 99)),
                         "adam_seconds": res.seconds}

@@ -629,15 +629,19 @@ class AdamResult:
 def train_lsa_adam(steps: int = 5000, batch: int = 2048, lr: float = 1e-3, N: int = 10, Nx: int = 10,
                    r: float = 1.0, init_std: float = 1e-2, seed: int = 0, log_every: int = 10,
                    progress: Callable | None = None, callback: Callable | None = None,
-                   eval_every: int = 250, layers: int = 1) -> AdamResult:
+                   eval_every: int = 250, layers: int = 1, init=None, lr_final: float | None = None) -> AdamResult:
     """Train one LSA layer with Adam on fresh regression tasks every step (analytic gradients).
 
     Adam: beta1 = 0.9, beta2 = 0.999, eps = 1e-8 (the optax defaults). Parameters are the full
-    (Nx+1) x (Nx+1) matrices W_PV and W_KQ, initialised N(0, init_std^2). ``callback(k, W_PV, W_KQ)``
-    is called at step 0 and every ``eval_every`` steps. ``layers > 1``: the recurrent LSA of
-    :func:`lsa_recurrent_loss_and_grad` (shared weights).
+    (Nx+1) x (Nx+1) matrices W_PV and W_KQ, initialised N(0, init_std^2), or ``init = (W_PV0, W_KQ0)``
+    (copied; ``init_std`` is then unused). ``callback(k, W_PV, W_KQ)`` is called at step 0 and every
+    ``eval_every`` steps. ``layers > 1``: the recurrent LSA of :func:`lsa_recurrent_loss_and_grad`
+    (shared weights). ``lr_final``: the step size decays linearly from ``lr`` at step 1 to ``lr_final``
+    at the last step (None: constant ``lr``).
     """
     require_positive("lr", lr, "a positive step size: pass e.g. lr=1e-3")
+    if lr_final is not None:
+        require_positive("lr_final", lr_final, "the step size at the last step (or None for a constant lr)")
     require_int("steps", steps, 1, "the number of Adam steps")
     require_int("batch", batch, 1, "tasks per step")
     require_int("N", N, 1, "the number of in-context examples")
@@ -655,6 +659,10 @@ def train_lsa_adam(steps: int = 5000, batch: int = 2048, lr: float = 1e-3, N: in
     rng = np.random.default_rng(seed)
     n = Nx + 1
     params = [init_std * rng.standard_normal((n, n)), init_std * rng.standard_normal((n, n))]
+    if init is not None:
+        if not (isinstance(init, (tuple, list)) and len(init) == 2):
+            raise TypeError(f"init must be a pair (W_PV0, W_KQ0) of ({n}, {n}) arrays or None (got {type(init).__name__})")
+        params = [np.array(w, dtype=float) for w in _check_lsa_weights(init[0], init[1], Nx)]
     mom = [np.zeros((n, n)), np.zeros((n, n))]
     vel = [np.zeros((n, n)), np.zeros((n, n))]
     b1, b2, eps = 0.9, 0.999, 1e-8
@@ -671,12 +679,13 @@ def train_lsa_adam(steps: int = 5000, batch: int = 2048, lr: float = 1e-3, N: in
         if not np.isfinite(loss):
             status, message = "diverged", f"Adam diverged at step {k}; lower lr={lr:g}"
             break
+        lr_k = lr if lr_final is None else lr + (lr_final - lr) * (k - 1) / max(steps - 1, 1)
         for p, g, m_, v_ in zip(params, (gPV, gKQ), mom, vel):
             m_ *= b1
             m_ += (1 - b1) * g
             v_ *= b2
             v_ += (1 - b2) * g * g
-            p -= lr * (m_ / (1 - b1 ** k)) / (np.sqrt(v_ / (1 - b2 ** k)) + eps)
+            p -= lr_k * (m_ / (1 - b1 ** k)) / (np.sqrt(v_ / (1 - b2 ** k)) + eps)
         if k % log_every == 0 or k == 1:
             logged_steps.append(k)
             losses.append(loss)
@@ -783,8 +792,13 @@ def gdpp_weights(Nx: int, N: int, eta: float, gamma: float):
     return W_PV, W_KQ
 
 
-def line_search_gd(X, Y, x_test, y_test, layers: int = 2, plus: bool = False):
-    """Best (eta, gamma) for ``layers`` steps of GD (gamma = 0) or GD++ on the given tasks (Nelder-Mead)."""
+def line_search_gd(X, Y, x_test, y_test, layers: int = 2, plus: bool = False, starts=(0.0, 0.1, 0.3),
+                   xatol: float = 1e-8):
+    """Best (eta, gamma) for ``layers`` steps of GD (gamma = 0) or GD++ on the given tasks (Nelder-Mead).
+
+    GD++ is searched from ``(eta_GD, g / lambda)`` for each ``g`` in ``starts`` (``lambda`` the mean largest
+    eigenvalue of ``X X^T``), to the absolute tolerance ``xatol`` in (eta, gamma); the best run wins.
+    """
     X, Y, x_test, y_test = _check_tasks(X, Y, x_test, y_test)
     require_int("layers", layers, 1, "the number of GD steps (LSA layers)")
     require_bool("plus", plus)
@@ -806,9 +820,111 @@ def line_search_gd(X, Y, x_test, y_test, layers: int = 2, plus: bool = False):
         return float(r.x), 0.0, float(r.fun)
     lam = np.linalg.eigvalsh(np.einsum("bni,bnj->bij", X, X)).max(axis=1).mean()
     best = None
-    for g0 in (0.0, 0.1 / lam, 0.3 / lam):
-        rr = minimize(lambda p: loss(p[0], p[1]), [r.x, g0], method="Nelder-Mead",
-                      options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 2000})
+    require_positive("xatol", xatol, "the tolerance in (eta, gamma), e.g. 1e-8")
+    if not (isinstance(starts, (tuple, list)) and starts and all(np.isfinite(g) for g in starts)):
+        raise ValueError(f"starts must be a non-empty tuple of finite numbers (got {starts!r}): the initial "
+                         "gamma of each search in units of 1/lambda_max, e.g. (0.0, 0.1, 0.3)")
+    for g in starts:
+        rr = minimize(lambda p: loss(p[0], p[1]), [r.x, g / lam], method="Nelder-Mead",
+                      options={"xatol": xatol, "fatol": 1e-12, "maxiter": 2000})
         if best is None or rr.fun < best.fun:
             best = rr
     return float(best.x[0]), float(best.x[1]), float(best.fun)
+
+
+def lsa_recurrent_sensitivity(W_PV, W_KQ, X, Y, layers: int = 2):
+    """``d yhat / d x_test`` of the recurrent K-layer LSA, shape (B, Nx).
+
+    Keys and values come from the context only, so each layer maps the query by the matrix
+    ``I + M_k`` (``M_k = W_PV Z_k Z_k^T W_KQ``) and the prediction is linear in ``x_test``:
+
+    .. math:: \\hat y = -e_y^\\top (I + M_K) \\cdots (I + M_1) (x_{test}, 0),
+
+    so the sensitivity is exact (no finite differences) and determines the prediction map.
+    """
+    X = require_finite_array("X", X, ndim=3, why="tasks of shape (B, N, Nx)", complex_ok=False)
+    B, N, Nx = X.shape
+    Y = require_finite_array("Y", Y, shape=(B, N), why="one target per context input", complex_ok=False)
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
+    require_int("layers", layers, 1, "the number of (shared-weight) LSA layers")
+    Z = np.concatenate([X, Y[:, :, None]], axis=2).transpose(0, 2, 1)      # (B, n, N)
+    row = np.zeros((B, 1, Nx + 1))
+    row[:, 0, -1] = -1.0                                                    # -e_y^T
+    mats = []
+    for _ in range(layers):
+        M = W_PV @ (Z @ Z.transpose(0, 2, 1)) @ W_KQ
+        mats.append(M)
+        Z = Z + M @ Z
+    for M in reversed(mats):                                                # -e_y^T (I + M_K) ... (I + M_1)
+        row = row + row @ M
+    return row[:, 0, :Nx]
+
+
+def fitted_gdpp_parameters(W_PV, W_KQ, X, Y):
+    """The GD++ ``(eta, gamma)`` that best match the first layer of a learned LSA on these tasks.
+
+    The layer's update matrix ``M = W_PV S W_KQ`` (``S = Z Z^T``) is, for the GD++ weights of
+    :func:`gdpp_weights`, ``M_xx = -gamma S_xx`` and ``M_yx = -(eta/N) S_yx``; each is fitted by least
+    squares over the tasks, which is exact for GD++ weights and invariant under the rescaling of O4.
+    The sign convention is that of :func:`gdpp_weights`: ``x <- x - gamma X X^T x``.
+
+    Returns
+    -------
+    eta, gamma : float
+    """
+    X = require_finite_array("X", X, ndim=3, why="tasks of shape (B, N, Nx)", complex_ok=False)
+    B, N, Nx = X.shape
+    Y = require_finite_array("Y", Y, shape=(B, N), why="one target per context input", complex_ok=False)
+    W_PV, W_KQ = _check_lsa_weights(W_PV, W_KQ, Nx)
+    Z = np.concatenate([X, Y[:, :, None]], axis=2).transpose(0, 2, 1)
+    S = Z @ Z.transpose(0, 2, 1)
+    M = W_PV @ S @ W_KQ
+    gamma = -float(np.sum(M[:, :Nx, :Nx] * S[:, :Nx, :Nx]) / np.sum(S[:, :Nx, :Nx] ** 2))
+    eta = -N * float(np.sum(M[:, Nx, :Nx] * S[:, Nx, :Nx]) / np.sum(S[:, Nx, :Nx] ** 2))
+    return eta, gamma
+
+
+def _cosines(a, b):
+    return np.sum(a * b, 1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-300)
+
+
+def compare_recurrent_lsa(W_PV, W_KQ, layers: int = 2, n_tasks: int = 4000, N: int = 10, Nx: int = 10,
+                          r: float = 1.0, seed: int = 12345, baselines: dict | None = None) -> dict:
+    """Metrics of a trained recurrent K-layer LSA against K steps of GD and of GD++ on held-out tasks.
+
+    Both baselines are line-searched (:func:`line_search_gd`: eta for GD; eta and gamma for GD++) on
+    ``n_tasks`` tasks, and every metric is measured on ``n_tasks`` other tasks: test losses (1/2 MSE),
+    the rms prediction difference, and the mean cosine of the input sensitivities
+    (:func:`lsa_recurrent_sensitivity`) between the trained model and each baseline; with the GD++
+    ``(eta, gamma)`` fitted to the trained model's first layer (:func:`fitted_gdpp_parameters`).
+    ``baselines`` (the ``"eta_gd"``, ``"eta_gdpp"``, ``"gamma_gdpp"`` of an earlier call with the same
+    ``layers, n_tasks, N, Nx, r, seed``) skips the line searches.
+    """
+    require_int("Nx", Nx, 1, "the input dimension")
+    _check_lsa_weights(W_PV, W_KQ, Nx)
+    require_int("layers", layers, 1, "the number of (shared-weight) LSA layers")
+    require_int("n_tasks", n_tasks, 2, "held-out tasks (and as many for the line searches)")
+    require_int("N", N, 1, "the number of in-context examples")
+    require_positive("r", r, "inputs are U(-r/2, r/2)")
+    require_int("seed", seed, 0, "it seeds numpy.random.default_rng")
+    rng = np.random.default_rng(seed)
+    Xs, Ys, xs, ys = sampling.oswald_tasks(n_tasks, N, Nx, r, rng)
+    if baselines is None:
+        eta_gd = line_search_gd(Xs, Ys, xs, ys, layers=layers, plus=False)[0]
+        eta_pp, gamma_pp = line_search_gd(Xs, Ys, xs, ys, layers=layers, plus=True)[:2]
+    else:
+        eta_gd, eta_pp, gamma_pp = (float(baselines[k]) for k in ("eta_gd", "eta_gdpp", "gamma_gdpp"))
+    X, Y, xq, yq = sampling.oswald_tasks(n_tasks, N, Nx, r, rng)
+    models = {"tf": (W_PV, W_KQ), "gd": gdpp_weights(Nx, N, eta_gd, 0.0), "gdpp": gdpp_weights(Nx, N, eta_pp, gamma_pp)}
+    pred = {k: lsa_recurrent_loss_and_grad(*w, X, Y, xq, yq, layers, need_grad=False)[1] for k, w in models.items()}
+    sens = {k: lsa_recurrent_sensitivity(*w, X, Y, layers) for k, w in models.items()}
+    eta_fit, gamma_fit = fitted_gdpp_parameters(W_PV, W_KQ, X, Y)
+    out = {"layers": layers, "N": N, "Nx": Nx, "r": r, "n_tasks": n_tasks, "eta_gd": eta_gd, "eta_gdpp": eta_pp,
+           "gamma_gdpp": gamma_pp, "eta_learned": eta_fit, "gamma_learned": gamma_fit,
+           "loss_zero": 0.5 * float(np.mean(yq ** 2))}
+    for k in models:
+        out[f"loss_{k}"] = 0.5 * float(np.mean((pred[k] - yq) ** 2))
+    for k in ("gd", "gdpp"):
+        out[f"pred_diff_rms_{k}"] = float(np.sqrt(np.mean((pred["tf"] - pred[k]) ** 2)))
+        out[f"sensitivity_cosine_{k}"] = float(np.mean(_cosines(sens["tf"], sens[k])))
+    return out

@@ -23,6 +23,8 @@ STATEMENTS = {
         ("Sec. 3, K layers", "K layers = K GD steps; rescaling non-uniqueness", r"Sec\. 3"),
         ("Sec. 4, GD++", "GD++ and its eigenvalue map", r"Sec\. 4 \(GD\+\+\)"),
         ("Sec. 4 / Fig. 2", "a trained one-layer LSA matches line-searched GD", r"section 4 / Figure 2"),
+        ("Sec. 4, trained deep LSA", "trained recurrent K-layer LSA vs K steps of GD and GD++; the learned gamma",
+         r"trained recurrent multi-layer"),
     ],
     "zheng2024": [
         ("Assumption 3.1", "diagonal initialisation (used by every claim)", r"Assumption 3\.1"),
@@ -44,6 +46,23 @@ DISCREPANCIES = [
      ["oswald2022.sim.one-layer"]),
     ("oswald2022", "K layers with W_0 != 0: the context y-parts become y - (W_K - W_0) x, not the residuals "
      "y - W_K x (the spec's wording holds for W_0 = 0 only); O2 states the general form.", ["oswald2022.O2"]),
+    ("oswald2022", "The sign of GD++'s gamma: in the one convention x <- x - gamma X X^T x (O3's P = [[-gamma I_x, 0], "
+     "[0, (eta/N) I_y]]) the line-searched gamma is positive and so is the trained model's, but the quick (500-step) "
+     "JSON of `mesacheck simulate oswald2022-gdpp` reports learned gammas of the opposite sign: it stops in the early "
+     "phase of training (loss still above one GD step), where the fitted step size is small (N = 10, batch 512, seed "
+     "0: eta 1.4, 2.8, 4.5 at steps 500, 1000, 1500, gamma about -0.1; gamma turns positive at step 2000 as eta "
+     "passes 6) and the loss-minimising GD++ gamma at such an eta is negative (-0.29 at eta = 3, -0.17 at eta = 4, "
+     "+0.01 at eta = 5, +0.07 at eta = 6, +0.18 at GD++'s 13.5): a negative gamma expands the inputs, enlarging the "
+     "second layer's update while the step size is still small. The authors' GD++ "
+     "initialisation (lin_diag) uses the same sign (P_xx = -lr/N^2, i.e. gamma = lr/N^2 > 0). The N = 50 plateau is "
+     "that early phase too (not reproduced at 6000 steps, batch 512).", ["oswald2022.learned-gamma"]),
+    ("oswald2022", "Recurrent 3-layer LSA: near the GD++ construction (eta ~ 20.7) Adam at the authors' lr 1e-3 is "
+     "unstable (the loss jumps by orders of magnitude from small perturbations; the authors clip gradients for "
+     "K > 2); the claim's runs use lr 1e-4 (quick) and a linear decay 1e-3 -> 1e-4 (slow). From a small random "
+     "initialisation our 3-layer run does not reach GD++ (loss 0.0986 after 6000 steps, 0.1065 after 10000; GD++ "
+     "0.0762, 3-step GD 0.1322): it beats 3-step GD, but whether a trained 3-layer model matches GD++ "
+     "is decided only near the construction (quick check); the slow check says INCONCLUSIVE on it.",
+     ["oswald2022.trained-K3"]),
     ("zheng2024", "Condition (E) as reconstructed is not sufficient for C2: the a-equation carries the column sums "
      "sum_{k != j} E|z_k|^2 |z_j|^4; an exact sign-symmetric law with (S) and (E) but j-dependent column sums "
      "leaves M_{a,b}. C2 lists the column-sum condition (the paper's own wording is not available to us).",

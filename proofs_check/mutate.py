@@ -585,8 +585,13 @@ def model_mutants(full: bool = True) -> list[ModelMutant]:
 
 # ----------------------------------------------------------------------------- statement mutants
 def _paths(expr, path=()):
-    """Paths (tuples of argument indices) to every node of a SymPy tree, parents first."""
+    """Paths (tuples of argument indices) to every node of a SymPy tree, parents first (a matrix symbol's
+    or identity's shape is its type, not a constant of the statement: not descended into)."""
+    import sympy as sp
+
     yield path, expr
+    if isinstance(expr, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix)):
+        return
     for k, arg in enumerate(getattr(expr, "args", ())):
         yield from _paths(arg, path + (k,))
 
@@ -668,9 +673,13 @@ def statement_mutants(claim, limit: int | None = None) -> list[StatementMutant]:
             if node.is_Number:
                 variants = [(v, f"constant {node} -> {v}") for v in _number_variants(node)]
             elif node.is_Symbol and len(own) > 1:
-                # one replacement per occurrence: the next symbol of the same component (cyclic)
-                other = own[(own.index(node) + 1) % len(own)] if node in own else symbols[0]
-                variants = [(other, f"symbol {node} -> {other}")]
+                # one replacement per occurrence: the next symbol of the same component (cyclic), of the
+                # same kind (a scalar for a scalar, a matrix symbol of the same shape for a matrix symbol):
+                # a scalar swapped for a matrix is an ill-typed statement no check can decide
+                kind = [s for s in own if getattr(s, "shape", None) == getattr(node, "shape", None)]
+                pool = kind if node in kind else own
+                other = pool[(pool.index(node) + 1) % len(pool)] if node in pool else symbols[0]
+                variants = [(other, f"symbol {node} -> {other}")] if other != node else []
             for new, what in variants:
                 try:
                     mutated = _replace_at(comp, path, new)

@@ -16,10 +16,12 @@ from .verdicts import CheckResult, Method, Verdict, run_check
 #: Modules that register claims, in display order (legacy names; see :mod:`proofs_check._names`).
 CLAIM_MODULES = (
     "proofs_check.claims.oswald2022",
+    "proofs_check.claims.oswald2022_trained",
     "proofs_check.claims.zheng2024",
     "proofs_check.claims.zheng2024_dynamics",
     "proofs_check.claims.simulations",
     "proofs_check.claims.related",
+    "proofs_check.claims.zfb2024",
     "proofs_check.claims.ahn2023",
 )
 

@@ -253,3 +253,10 @@ def test_the_readme_example_runs_and_says_what_its_comments_say():
     assert pc.check_conserved(flow, a ** 2 - b ** 2).status.value == "VERIFIED"
     scope = pc.check_prediction(namespace["model"], namespace["at"], namespace["one_step_gd"](1, namespace["N"] / (namespace["N"] + 2))).scope
     assert scope == "symbolic-at-sizes: every N; at D in {1}"
+
+
+@pytest.mark.parametrize("rhs, count", [(1 - a ** 2, 2), (2 * a - 4, 1), (a ** 2 * (3 - 5 * a ** 3), 2)])
+def test_fixed_points_of_univariate_flows(rhs, count):
+    # SymPy 1.14 with python-flint failed on monoms(order="lex") for univariate integer polynomials
+    fp = fixed_points(Flow({a: rhs}, (a,)))
+    assert fp.status == "finite" and len(fp.points) == count

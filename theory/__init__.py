@@ -65,5 +65,8 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "population_loss", "prediction_difference", "preconditioned_gd", "zero_algorithm",
            # related work (spec related.md)
            "N_sym", "eta_sym", "n_sym", "s_sym", "one_step_risk", "optimal_step", "zfb_second_moment"]
+from .derive_statements import instantiate  # noqa: E402 - a stated closed form at explicit matrices (issue 10)
+
+__all__ += ["instantiate"]
 from .derive_layers import StackedForward, stacked_forward  # noqa: E402  (stacked layers: Ahn et al. Lemma 1)
 __all__ += ["StackedForward", "stacked_forward"]

@@ -401,7 +401,8 @@ def fixed_points(flow: Flow, variables=None) -> FixedPoints:
         return FixedPoints("none", [], "the fixed-point equations are inconsistent (Groebner basis [1])", basis)
     pure = set()
     for g in basis:
-        lead = sp.Poly(g, *vs).monoms(order="lex")[0]
+        lead = max(sp.Poly(g, *vs).monoms())  # lex order is Python's tuple order (no order= string: SymPy 1.14
+        # with python-flint fails on it for univariate polynomials)
         nz = [i for i, k in enumerate(lead) if k]
         if len(nz) == 1:
             pure.add(vs[nz[0]])
