@@ -392,7 +392,10 @@ def check_single_layer_optimum(D, Sigma, block, critical_point=True):
     """Theorem 1 at one dimension: the stated (P_0, Q_0) from the derived population loss (symbolic n).
 
     1. on the family P = gamma diag(0, 1), Q = Q_0 / gamma the gradient of the loss in every weight (the
-       value row v = b and all of Q) vanishes, with a control (it does not vanish at (P_0, 2 Q_0));
+       value row v = b and all of Q) vanishes, with a control (it does not vanish at (P_0, 2 Q_0)); and the
+       family is a global minimiser over all (P, Q): the loss is a convex quadratic F(C) of the prediction's
+       feature coefficients C = (v_k W_lj) (theory's PopulationLoss G, b, coefficients), and C at the family
+       solves F's normal equations G C = b (the paper's Appendix A argument, lifted to C);
     2. with b = e_{d+1} fixed the loss is a convex quadratic in Q's first d columns (Q's last column only meets
        the query's zero label): that manifold is invariant and Q_0 is its only fixed point, so the global
        minimiser over Q;
@@ -419,6 +422,14 @@ def check_single_layer_optimum(D, Sigma, block, critical_point=True):
         elsewhere = loss.gradient_at({"v_1": e_last, "W_KQ_1": 2 * _q_matrix(block)})
         results.append(check_nonzero(sp.Matrix([elsewhere[s] for s in free.symbols]), sizes=sizes,
                                      name=f"control: grad L != 0 at (P_0, 2 Q_0) (d = {D})"))
+        # global: L = c (C^T G C - 2 b C + c_0) with G = E[features features^T] (PSD), C = C(P, Q) the
+        # prediction's feature coefficients (v_k W_lj). G C = b at (P_0, Q_0) makes C(P_0, Q_0) a minimiser of
+        # this convex quadratic over every C, so (P_0, Q_0) minimises L over every (P, Q).
+        lifted = loss.coefficients[0].xreplace(free.with_values({"v_1": gamma * e_last,
+                                                                  "W_KQ_1": _q_matrix(block) / gamma}))
+        results.append(check_identity(loss.G * lifted - loss.b[0, :].T, sp.zeros(loss.G.rows, 1), sizes=sizes,
+                                      name=f"global: G C(gamma P_0, Q_0 / gamma) = b, the convex lift's normal "
+                                           f"equations (d = {D})"))
     model = LinearAttention(D=D, readout_sign=-1, fixed={"v_1": e_last})
     loss = population_loss(model, task)
     a = _symbols("q", E * D)
@@ -475,13 +486,13 @@ def _iso_statement():
 register(Claim(
     id="ahn2023.T1",
     stated=_t1_stated,
-    title="Theorem 1: P_0 = diag(0, 1), Q_0 = -diag(Gamma^{-1}, 0), Gamma = (1 + 1/n) Sigma + tr(Sigma)/n I, is "
-          "critical and the global minimiser over Q: one step of preconditioned GD (symbolic n; d = 1, 2, any Sigma)",
+    title="Theorem 1: P_0 = diag(0, 1), Q_0 = -diag(Gamma^{-1}, 0), Gamma = (1 + 1/n) Sigma + tr(Sigma)/n I, is a "
+          "global minimiser of f(P, Q), one step of preconditioned GD (symbolic n; d = 1, 2, any Sigma)",
     source=f"{PAPER}, Theorem 1, Eq. (6); proof in Appendix A.1-A.3 (Lemma 3)",
     hypotheses=["x_i, x_q ~ N(0, Sigma) iid, Sigma symmetric with symbolic entries (the paper's U Lambda U^T), "
                 "w ~ N(0, I_d), y_i = w^T x_i, no label noise",
                 "the optimum holds up to P -> gamma P, Q -> Q / gamma (the paper's re-scaling)",
-                "global minimality is checked over Q with P_0 fixed; over (P, Q) the critical point is checked",
+                "f depends on P only through its last row b (Appendix A.1), the pipeline's value row v",
                 "Q_0 denotes Q's top-left d x d block (the rest of Q_0 is 0); the paper's n is mesacheck's N"],
     statement=_t1_statement,
     checks=[Check("Theorem 1", Method.SYMBOLIC_AT_SIZES, check_theorem1),
@@ -489,7 +500,11 @@ register(Claim(
                   lambda: check_theorem1(((3, "diagonal"),), critical_point=False), slow=True)],
     description="The population loss of one merged-KQ layer (readout -[Z]_{d+1,n+1}) is derived for symbolic n and a "
                 "symbolic covariance. (1) On the rescaled family (gamma b, Q_0/gamma), b = e_{d+1}, the derived "
-                "gradient in every weight vanishes (a critical point of f(P, Q) for every gamma > 0). (2) With b fixed the flow on Q's first d columns (all (d+1) d entries, "
+                "gradient in every weight vanishes (a critical point of f(P, Q) for every gamma > 0), and it is a "
+                "global minimiser: the loss is a convex quadratic F(C) = c (C^T G C - 2 b C + c_0) of the "
+                "prediction's feature coefficients C = (v_k W_lj) with G the features' second moments, and C at "
+                "the family solves G C = b, so F there is min over every C, hence over every (P, Q) (the paper's "
+                "per-component convexity argument of Appendix A, done once on the lift). (2) With b fixed the flow on Q's first d columns (all (d+1) d entries, "
                 "the y-row included) is invariant and its only fixed point is the stated Q_0 = "
                 "s (c_1 Sigma + c_2 tr(Sigma) I)^{-1}, (s, c_1, c_2) = (-1, (n+1)/n, 1/n); the loss there is a "
                 "convex quadratic (an expectation of squares of linear functions), so Q_0 is its global minimiser. "
@@ -497,8 +512,7 @@ register(Claim(
                 "The paper writes Gamma^{-1} as U diag(1/(((n+1)/n) lambda_i + (1/n) sum_k lambda_k)) U^T: the same "
                 "matrix. The paper's manifold Q = -diag(A, 0) with A symmetric is not invariant under the flow when "
                 "Sigma is anisotropic (check_invariant REFUTES it at d = 2, Sigma = diag(lambda_1, lambda_2); "
-                "tests/test_ahn2023_claims.py), hence the first d columns. Not checked: global minimality jointly "
-                "over (P, Q) (the paper's Appendix A argument).",
+                "tests/test_ahn2023_claims.py), hence the first d columns.",
 ))
 
 register(Claim(
@@ -512,7 +526,8 @@ register(Claim(
                 "Q_0 denotes Q's top-left d x d block (the rest of Q_0 is 0); the paper's n is mesacheck's N"],
     statement=_iso_statement,
     checks=[Check("Eq. (7)", Method.SYMBOLIC_AT_SIZES, check_isotropic)],
-    description="As ahn2023.T1 with Sigma = I at d = 1, 2, 3 (the all-weights critical-point check at d = 1, 2): "
+    description="As ahn2023.T1 with Sigma = I at d = 1, 2, 3 (the all-weights critical-point and global-minimum "
+                "checks at d = 1, 2): "
                 "the only fixed point on Q's first d columns is -(1 + (d+1)/n)^{-1} diag(I, 0) for symbolic n, and the "
                 "prediction there is preconditioned GD with P = (1 + (d+1)/n)^{-1} I, i.e. one GD step of size "
                 "n/(n + d + 1). The paper's (7) writes the factor as 1/((n-1)/n + (d+2)/n): the same number.",
