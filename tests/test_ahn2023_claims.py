@@ -159,3 +159,17 @@ def test_the_authors_code_uses_the_transposed_key_query():
     assert "W_KQ = Q_full^T (the code's z_q^T Q z_i)" in text and "W_KQ = Q_full (the paper's Eq. 3)" in text
     lines = {line.split(":")[0]: line.rsplit(": ", 1)[1] for line in text.splitlines() if line.startswith("W_KQ")}
     assert lines == {"W_KQ = Q_full^T (the code's z_q^T Q z_i)": "VERIFIED", "W_KQ = Q_full (the paper's Eq. 3)": "REFUTED"}
+
+
+def test_the_lifted_normal_equations_fail_away_from_the_optimum():
+    """The global-minimum check of ahn2023.T1 is not vacuous: at (P_0, 2 Q_0) the lift's G C - b is not 0."""
+    from proofs_check import check_identity
+    from proofs_check.claims.ahn2023 import _covariance, _q_matrix, stated_q_block
+    from theory import InContextRegression, LinearAttention, population_loss
+
+    Sigma = _covariance(1, "general")
+    model = LinearAttention(D=1, readout_sign=-1)
+    loss = population_loss(model, InContextRegression(1, covariance=Sigma))
+    C = loss.coefficients[0].xreplace(model.with_values({"v_1": sp.Matrix([0, 1]),
+                                                         "W_KQ_1": 2 * _q_matrix(stated_q_block(Sigma))}))
+    assert _status(check_identity(loss.G * C - loss.b[0, :].T, sp.zeros(loss.G.rows, 1))) == "REFUTED"
