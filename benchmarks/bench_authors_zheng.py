@@ -32,8 +32,10 @@ def _data(m, T, d, seed):
     from numerics import sampling
 
     rng = np.random.default_rng(seed)
-    return (sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng),
-            sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng))
+    # single precision (what both sides compute in: their torch.cfloat, our precision="single"):
+    # the complex128 sequences rounded once, handed to both sides
+    return (sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64),
+            sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64))
 
 
 def _peak_mb():
