@@ -32,6 +32,8 @@ from typing import Sequence
 import sympy as sp
 
 from .validation import require_bool, require_matrix, require_type
+from sympy.core.add import _addsort
+from sympy.core.mul import _mulsort
 from sympy.polys.domains import QQ_I
 from sympy.polys.rings import ring
 
@@ -196,15 +198,12 @@ class _Context:
     def from_items(self, terms: dict):
         return self.R.from_dict(terms)
 
-    def add_coeff(self, a, b):
-        if a is None:
-            return b
-        return (a[0] + b[0], a[1] + b[1]) if self.flint else a + b
-
-    def parts(self, c) -> tuple:
-        """Real and imaginary parts of a coefficient as ``Fraction``."""
-        re, im = c if self.flint else (c.x, c.y)
-        return Fraction(int(re.numerator), int(re.denominator)), Fraction(int(im.numerator), int(im.denominator))
+    def parts_items(self, p):
+        """``[(0, real-part terms), (1, imaginary-part terms)]``, each an iterable of
+        ``(exps, rational)`` (``fmpq`` or SymPy's ``QQ`` element)."""
+        if self.flint:
+            return [(0, p.re.to_dict().items()), (1, p.im.to_dict().items())]
+        return [(0, ((e, c.x) for e, c in p.items() if c.x)), (1, ((e, c.y) for e, c in p.items() if c.y))]
 
     def x(self, t: int, j: int, conj: bool = False):
         """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_0 = 0."""
@@ -334,6 +333,47 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
     return loss0, loss1
 
 
+def _fraction(c) -> Fraction:
+    return Fraction(int(c.numerator), int(c.denominator)) if c else Fraction(0)
+
+
+def _monomial(params, pexps, imaginary: bool) -> sp.Expr:
+    """``prod params**pexps`` (times ``I`` if ``imaginary``) as SymPy's ``Mul`` builds it: the
+    factors in its canonical order (``_mulsort``), without re-running ``Mul.flatten``."""
+    factors = [s ** n if n > 1 else s for s, n in zip(params, pexps) if n]
+    if imaginary:
+        factors.append(sp.I)
+    if not factors:
+        return sp.Integer(1)
+    if len(factors) == 1:
+        return factors[0]
+    _mulsort(factors)
+    return sp.Mul._from_args(factors)
+
+
+def _sum_of_distinct(terms: list) -> sp.Expr:
+    """``Add(*terms)`` for terms ``c * monomial`` with pairwise different monomials (nothing to
+    collect), in Add's canonical order (the number first, the rest by ``_addsort``)."""
+    numbers = [t for t in terms if t.is_Number]
+    rest = [t for t in terms if not t.is_Number]
+    if len(numbers) + len(rest) <= 1 or len(numbers) > 1:
+        return sp.Add(*terms)
+    _addsort(rest)
+    return sp.Add._from_args(numbers + rest)
+
+
+def _times_monomial(c: Fraction, mono: sp.Expr) -> sp.Expr:
+    """``Rational(c) * mono`` for a monomial with coefficient 1 (e.g. ``a**2*b``, ``I*a``), built
+    as SymPy's ``Mul`` builds it (the number first, then the monomial's factors) without
+    re-running ``Mul.flatten``."""
+    if c == 1:
+        return mono
+    coeff = sp.Rational(c.numerator, c.denominator)
+    if mono == 1:
+        return coeff
+    return sp.Mul._from_args((coeff, *(mono.args if mono.is_Mul else (mono,))))
+
+
 def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     """Exact E over W (phase lemma) and z (law) of a ring element.
 
@@ -345,19 +385,20 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     n_par = len(ctx.params)
     n_dir = ctx.n_dir
     buckets: dict = {}
-    for exps, coeff in ctx.items(poly):
-        lam_e = exps[oz + 2 * d:oz + 3 * d]
-        mu_e = exps[oz + 3 * d:oz + 4 * d]
-        if lam_e != mu_e:
-            continue
-        zmono = tuple((exps[oz + j], exps[oz + d + j]) for j in range(d))
-        if split_directions:
-            dirs = exps[n_par:n_par + 2 * n_dir]
-            which = next(k for k, n in enumerate(dirs) if n)
-        else:
-            which = 0
-        key = (which, exps[:n_par], zmono)
-        buckets[key] = ctx.add_coeff(buckets.get(key), coeff)
+    for part, terms in ctx.parts_items(poly):                       # real parts, then imaginary parts
+        for exps, c in terms:
+            if exps[oz + 2 * d:oz + 3 * d] != exps[oz + 3 * d:oz + 4 * d]:
+                continue                                             # phase lemma: E_W of the term is 0
+            if split_directions:
+                dirs = exps[n_par:n_par + 2 * n_dir]
+                which = next(k for k, n in enumerate(dirs) if n)
+            else:
+                which = 0
+            key = (which, exps[:n_par], tuple((exps[oz + j], exps[oz + d + j]) for j in range(d)))
+            acc = buckets.get(key)
+            if acc is None:
+                buckets[key] = acc = [0, 0]
+            acc[part] = acc[part] + c
     n_out = 2 * n_dir if split_directions else 1
     out = [[] for _ in range(n_out)]
     # Build the expanded sum directly (no global expand). A rational moment is folded into the
@@ -366,16 +407,18 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     # Either way the terms are (real coefficient) * monomial and I * (real coefficient) * monomial,
     # the canonical form SymPy's Add gives whatever the grouping.
     folded: dict = {}
-    for (which, pexps, zmono), coeff in buckets.items():
-        re, im = ctx.parts(coeff)
+    for (which, pexps, zmono), (re, im) in buckets.items():
+        re, im = _fraction(re), _fraction(im)
         if not (re or im):
             continue
-        if law is None:
-            moment = sp.Mul(*(ctx.z[j] ** a * ctx.zbar[j] ** b for j, (a, b) in enumerate(zmono)))
-        else:
-            moment = law.expect(zmono)
-            if moment == 0:
-                continue
+        if law is None:                       # no law: the z-monomial stays, as part of the monomial
+            acc = folded.setdefault((which, pexps + tuple(n for ab in zmono for n in ab)), [Fraction(0), Fraction(0)])
+            acc[0] += re
+            acc[1] += im
+            continue
+        moment = law.expect(zmono)
+        if moment == 0:
+            continue
         if moment.is_Rational:
             m = Fraction(int(moment.p), int(moment.q))
             acc = folded.setdefault((which, pexps), [Fraction(0), Fraction(0)])
@@ -390,13 +433,18 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
                 out[which].append(re * term)
             if im:
                 out[which].append(sp.I * im * term)
+    monos: dict = {}
+    distinct = [[] for _ in range(n_out)]                            # one term per (monomial, re/im)
+    gens = (*ctx.params, *(g for pair in zip(ctx.z, ctx.zbar) for g in pair))
     for (which, pexps), (re, im) in folded.items():
-        mono = sp.Mul(*(s ** n for s, n in zip(ctx.params, pexps) if n))
+        if pexps not in monos:                                       # shared by every direction
+            monos[pexps] = (_monomial(gens, pexps, False), _monomial(gens, pexps, True))
+        mono, imono = monos[pexps]
         if re:
-            out[which].append(sp.Rational(re.numerator, re.denominator) * mono)
+            distinct[which].append(_times_monomial(re, mono))
         if im:
-            out[which].append(sp.I * sp.Rational(im.numerator, im.denominator) * mono)
-    exprs = [sp.Add(*terms) for terms in out]
+            distinct[which].append(_times_monomial(im, imono))
+    exprs = [sp.Add(*terms, *more) if terms else _sum_of_distinct(more) for terms, more in zip(out, distinct)]
     return exprs if split_directions else exprs[0]
 
 
