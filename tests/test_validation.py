@@ -105,6 +105,42 @@ def a_claim(claim_id="mine.T1", **kw):
 # (id, call, exception, fragment of the message)
 T, V = TypeError, ValueError
 ROWS = [
+    # --- the model-description pipeline (theory.models / tasks / derive)
+    ("Embedding-dim", lambda: th.Embedding(0, len, len), V, "dim"),
+    ("Embedding-token", lambda: th.Embedding(2, "f", len), T, "token"),
+    ("LinearAttention-D", lambda: th.LinearAttention(D=0), V, "D"),
+    ("LinearAttention-both", lambda: th.LinearAttention(1, embedding=th.regression_embedding(1)), V, "exactly one"),
+    ("LinearAttention-parametrisation", lambda: th.LinearAttention(D=1, parametrisation="mixed"), V, "parametrisation"),
+    ("LinearAttention-fixed-shape", lambda: th.LinearAttention(D=1, fixed={"v_1": sp.eye(3)}), V, "fixed['v_1']"),
+    ("oswald_model-D", lambda: th.oswald_model(0), V, "D"),
+    ("zheng_model-d", lambda: th.zheng_model(1.5), T, "d"),
+    ("pair_embedding-d", lambda: th.pair_embedding(0), V, "d"),
+    ("regression_embedding-D", lambda: th.regression_embedding(-1), V, "D"),
+    ("InContextRegression-covariance", lambda: th.InContextRegression(2, covariance=sp.Matrix([[1, 2], [0, 1]])), V,
+     "covariance must be symmetric"),
+    ("InContextRegression-noise", lambda: th.InContextRegression(1, noise=-1), V, "noise"),
+    ("AutoregressiveTask-T", lambda: th.AutoregressiveTask(1, th.RealGaussian(1), 2), V, "T"),
+    ("AutoregressiveTask-law", lambda: th.AutoregressiveTask(1, "gaussian", 3), T, "law"),
+    ("isserlis-cov", lambda: th.isserlis("x", (0,)), T, "cov"),
+    ("isserlis-indices", lambda: th.isserlis(sp.eye(2), (0, 5)), T, "indices"),
+    ("is_zero-function", lambda: th.is_zero(sp.sin(sp.Symbol("x"))), V, "rational functions"),
+    ("population_loss-model", lambda: th.population_loss("m", th.InContextRegression(1)), T, "model"),
+    ("population_loss-N", lambda: th.population_loss(th.LinearAttention(D=1), th.InContextRegression(1), N=0), V, "N"),
+    ("gradient_flow-loss", lambda: th.gradient_flow(3), T, "loss"),
+    ("Flow-variables", lambda: th.Flow({}, (sp.Symbol("a"),)), V, "variables"),
+    ("Manifold-variables", lambda: th.Manifold(th.LinearAttention(D=1), {"v_1": sp.zeros(2, 1)}, ("a",)), T,
+     "variables"),
+    ("conserved_quantities-flow", lambda: th.conserved_quantities("f"), T, "flow"),
+    ("conserved_quantities-degree", lambda: th.conserved_quantities(th.Flow({}, ()), degree=0), V, "degree"),
+    ("fixed_points-generic-flow", lambda: th.fixed_points(None), T, "flow"),
+    ("one_step_gd-eta", lambda: th.one_step_gd(1, 0.5), V, "eta"),
+    ("preconditioned_gd-P", lambda: th.preconditioned_gd("P"), T, "P"),
+    ("k_step_gd-K", lambda: th.k_step_gd(1, 1, 0), V, "K"),
+    ("prediction_difference-algorithm", lambda: th.prediction_difference(th.LinearAttention(D=1), {}, "gd"), T,
+     "algorithm"),
+    ("one_step_risk-d", lambda: th.one_step_risk(0), V, "d"),
+    ("optimal_step-d", lambda: th.optimal_step("2"), V, "d"),
+    ("zfb_second_moment-d", lambda: th.zfb_second_moment(1.5), V, "d"),
     # --- theory.attention
     ("lsa_layer-W_PV-none", lambda: th.lsa_layer(None, weights().W_K, tokens()), T, "W_PV"),
     ("lsa_layer-W_PV-grid", lambda: th.lsa_layer([[1]], [[1]], tokens()), V, "W_PV must be a 2 x 2 grid"),
@@ -508,7 +544,7 @@ def test_table_size_and_coverage():
 
 
 #: Public callables that are result containers or errors (built by the library, not the user).
-_NOT_CALLED = {"CausalModel", "LatticeCount", "LSAWeights", "Tokens", "RegressionPrompt", "PopulationDerivatives", "ReducedFlow",
+_NOT_CALLED = {"Features", "FeatureMoments", "FixedPoints", "PopulationLoss", "Algorithm", "CausalModel", "LatticeCount", "LSAWeights", "Tokens", "RegressionPrompt", "PopulationDerivatives", "ReducedFlow", "RestrictedFlow",
                "FullPopulationGradient", "FlowResult", "PopulationCoefficients", "SimulationResult", "AdamResult",
                "GDResult", "UnknownClaimError", "SIMULATIONS", "CONVENTIONS", "ZHENG_LAWS"}
 

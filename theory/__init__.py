@@ -34,6 +34,13 @@ from .zheng_invariance import off_block_invariance, off_diagonal_moment_types
 from .zheng_full import FullPopulationGradient, full_population_gradient
 from .causal_model import CausalModel
 from .lattice_count import LatticeCount, count_lattice_points
+from .models import (SYMBOLS, Embedding, Features, LinearAttention, oswald_model, pair_embedding, regression_embedding,
+                     zheng_model)
+from .tasks import AutoregressiveTask, FeatureMoments, InContextRegression, isserlis
+from .derive import (Algorithm, FixedPoints, Flow, Manifold, PopulationLoss, RestrictedFlow, conserved_quantities,
+                     fixed_points, gradient_flow, is_zero, k_step_gd, one_step_gd, population_loss, prediction_difference,
+                     preconditioned_gd)
+from .related import N_sym, eta_sym, n_sym, one_step_risk, optimal_step, s_sym, zfb_second_moment
 
 __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "RegressionPrompt",
            "regression_prompt", "gd_construction", "gdpp_construction", "least_squares_loss",
@@ -49,4 +56,12 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "attention_prediction_on_ab", "one_step_gd_prediction", "reduced_flow_function", "entrywise_flow_all_T",
            "coefficients_all_T", "per_step_coefficients", "diagonal_loss_all_T", "count_solutions",
            "off_block_invariance", "off_diagonal_moment_types", "FullPopulationGradient", "full_population_gradient",
-           "CausalModel", "LatticeCount", "count_lattice_points"]
+           "CausalModel", "LatticeCount", "count_lattice_points",
+           # the model-description pipeline (bring your own model)
+           "SYMBOLS", "Embedding", "Features", "LinearAttention", "oswald_model", "pair_embedding",
+           "regression_embedding", "zheng_model", "AutoregressiveTask", "FeatureMoments", "InContextRegression",
+           "isserlis", "Algorithm", "FixedPoints", "Flow", "Manifold", "PopulationLoss", "RestrictedFlow",
+           "conserved_quantities", "gradient_flow", "is_zero", "k_step_gd", "one_step_gd",
+           "population_loss", "prediction_difference", "preconditioned_gd",
+           # related work (spec related.md)
+           "N_sym", "eta_sym", "n_sym", "s_sym", "one_step_risk", "optimal_step", "zfb_second_moment"]

@@ -1,0 +1,360 @@
+r"""A linear-attention model described once: embedding, parametrisation, readout and normaliser.
+
+A model here is a *description* that the generic derivations of :mod:`theory.derive` consume; the
+papers' models are instances (:func:`zheng_model`, :func:`oswald_model`, and the users' own).
+
+One layer maps the context tokens :math:`z_1, \dots, z_n \in \mathbb{R}^E` (or :math:`\mathbb{C}^E`) and
+a query token :math:`z_q` to
+
+.. math::
+
+    \hat y = s\, \Big[\, \delta\, z_q + \sum_{h=1}^{H} V_h^\top\, \frac{S}{\rho(n)}\, (KQ)_h\, z_q \Big]_{R},
+    \qquad S = \sum_{i=1}^{n} z_i\, \overline{z_i}^{\top},
+
+where :math:`(KQ)_h` is one merged matrix :math:`W^{KQ}_h` (``parametrisation="merged"``) or
+:math:`K_h^\top Q_h` with :math:`K_h, Q_h \in \mathbb{R}^{r \times E}` (``"separate"``, rank ``r``);
+:math:`V_h \in \mathbb{R}^{E \times |R|}` holds the readout rows of the value-projection matrix
+(``value="readout"``) or all of :math:`W^{PV}_h = V_h^\top` (``value="full"``, then the residual
+term :math:`\delta z_q` is kept, :math:`\delta = 1`); :math:`R` are the readout coordinates, :math:`s = \pm 1`
+the readout sign and :math:`\rho` the normaliser, an expression in the number of context tokens ``N``.
+
+Because :math:`\hat y` is linear in :math:`S`, it is a linear combination of the *cubic features*
+:math:`S_{ij}\, z_{q,k}/\rho` with coefficients polynomial in the weights (:meth:`LinearAttention.features`):
+this is the structure that lets :mod:`theory.derive` take population expectations for symbolic ``N``
+(Zhang, Singh, Latham and Saxe 2025, Sec. 3, make the same observation).
+
+References
+----------
+von Oswald et al. (2022), Eq. (5); Zheng et al. (2024), Sec. 3; Zhang, Singh, Latham, Saxe (2025), Sec. 3.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from .validation import fail, require_callable, require_choice, require_int, require_matrix, require_scalar
+
+__all__ = ["SYMBOLS", "Embedding", "regression_embedding", "pair_embedding", "LinearAttention", "Features",
+           "zheng_model", "oswald_model"]
+
+#: The library's symbols with their assumptions (recreating one without them gives another symbol).
+SYMBOLS = {
+    "N": sp.Symbol("N", integer=True, positive=True),
+    "T": sp.Symbol("T", integer=True, positive=True),
+    "t": sp.Symbol("t", integer=True, positive=True),
+    "eta": sp.Symbol("eta", real=True),
+    "sigma": sp.Symbol("sigma", positive=True),
+    "a": sp.Symbol("a", real=True),
+    "b": sp.Symbol("b", real=True),
+    "u": sp.Symbol("u", real=True),
+    "c": sp.Symbol("c", positive=True),
+}
+N = SYMBOLS["N"]
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """How a task's token parts become the vectors the attention layer sees.
+
+    Attributes
+    ----------
+    dim : int
+        ``E``, the length of an embedded token.
+    token : callable
+        ``token(*parts) -> Matrix (E, 1)``; the parts are the task's (``(x_n, y_n)`` for in-context
+        regression, ``(x_i, x_{i-1})`` for the autoregressive task).
+    query : callable
+        ``query(*parts) -> Matrix (E, 1)`` for the query token.
+    name : str
+    """
+
+    dim: int
+    token: Callable
+    query: Callable
+    name: str = "embedding"
+
+    def __post_init__(self):
+        require_int("dim", self.dim, minimum=1, why="the embedding dimension E counts coordinates")
+        require_callable("token", self.token, "a callable token(*parts) -> Matrix (E, 1)")
+        require_callable("query", self.query, "a callable query(*parts) -> Matrix (E, 1)")
+
+    def embed(self, parts: Sequence, query: bool = False) -> sp.Matrix:
+        """The embedded token, checked to be an ``(E, 1)`` matrix."""
+        vec = (self.query if query else self.token)(*parts)
+        vec = sp.Matrix(vec)
+        if vec.shape != (self.dim, 1):
+            which = "query" if query else "token"
+            raise ValueError(f"embedding.{which} must return a ({self.dim}, 1) matrix (got shape {vec.shape}): "
+                             f"make it agree with dim = {self.dim}")
+        return vec
+
+
+def regression_embedding(D: int) -> Embedding:
+    r"""The in-context regression embedding :math:`z_n = (x_n; y_n)`, query :math:`z_q = (x_q; 0)`, ``E = D + 1``."""
+    D = require_int("D", D, minimum=1, why="the input dimension counts coordinates")
+    return Embedding(D + 1, lambda x, y: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix([[y]])),
+                     lambda x, y=0: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix([[0]])), f"(x; y), D = {D}")
+
+
+def pair_embedding(d: int) -> Embedding:
+    r"""Zheng et al.'s embedding :math:`e_i = (x_i; x_{i-1})`, ``E = 2d`` (the query is :math:`e_t` itself)."""
+    d = require_int("d", d, minimum=1, why="the token dimension counts coordinates")
+    stack = lambda x, prev: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix(prev))  # noqa: E731
+    return Embedding(2 * d, stack, stack, f"(x_i; x_(i-1)), d = {d}")
+
+
+@dataclass(frozen=True)
+class Features:
+    r"""The model's prediction as a linear combination of cubic features.
+
+    ``prediction[k] = sum_f coefficients[k][f] * feature_f``, with ``feature_f`` the monomial
+    ``monomials[f]`` in the symbols ``S`` (``E x E`` matrix of context sums), ``zq`` (query token) and
+    ``inv_rho`` (``1/rho``).
+
+    Attributes
+    ----------
+    S : Matrix, shape (E, E)
+    zq : Matrix, shape (E, 1)
+    inv_rho : Symbol
+    monomials : tuple of Expr
+    coefficients : tuple of tuple of Expr, shape (|R|, len(monomials))
+    """
+
+    S: sp.Matrix
+    zq: sp.Matrix
+    inv_rho: sp.Symbol
+    monomials: tuple
+    coefficients: tuple
+
+    def prediction(self) -> sp.Matrix:
+        """The prediction rebuilt from the features, shape ``(|R|, 1)``."""
+        return sp.Matrix([sum((c * m for c, m in zip(row, self.monomials)), sp.Integer(0))
+                          for row in self.coefficients])
+
+
+class LinearAttention:
+    """A (multi-head) linear-attention model described by its parts (see the module docstring).
+
+    Parameters
+    ----------
+    D : int, optional
+        Input dimension for the default regression embedding ``(x; y)`` (``E = D + 1``).
+    embedding : Embedding, optional
+        A user's embedding (exclusive with ``D``).
+    heads : int, >= 1
+    parametrisation : {"merged", "separate"}
+    rank : int, optional
+        Rank ``r`` of ``K_h, Q_h`` for ``"separate"`` (default ``E``).
+    value : {"readout", "full"}
+        ``"readout"``: only the readout rows of ``W^{PV}`` (blocks ``v_h``, shape ``(E, |R|)``);
+        ``"full"``: ``W_PV_h`` of shape ``(E, E)`` and the residual stream.
+    readout : int or sequence of int
+        Output coordinates (default: the last, ``-1``).
+    readout_sign : {1, -1}
+        von Oswald et al. read the prediction as minus the query's ``y``-entry.
+    normaliser : Expr in ``SYMBOLS["N"]``
+        ``rho(N)`` with ``N`` the number of context tokens (default ``N``).
+    fixed : dict, optional
+        ``block name -> Matrix``: blocks held fixed (not trained), e.g. ``{"v_1": Matrix([0, 0, 1])}``.
+    name : str
+
+    Attributes
+    ----------
+    parameters : dict[str, Matrix]
+        Every block (trained ones hold real Symbols; fixed ones their given values).
+    symbols : tuple of Symbol
+        The trained weights in a fixed order.
+
+    Examples
+    --------
+    >>> m = LinearAttention(D=2, heads=2)
+    >>> sorted(m.parameters)
+    ['W_KQ_1', 'W_KQ_2', 'v_1', 'v_2']
+    >>> len(m.symbols)
+    24
+    """
+
+    def __init__(self, D: int | None = None, *, embedding: Embedding | None = None, heads: int = 1,
+                 parametrisation: str = "merged", rank: int | None = None, value: str = "readout", readout=-1,
+                 readout_sign: int = 1, normaliser=N, fixed: dict | None = None, name: str = "model"):
+        if (D is None) == (embedding is None):
+            raise ValueError("LinearAttention needs exactly one of D (the default (x; y) embedding) and embedding= "
+                             f"(got D={D!r}, embedding={embedding!r})")
+        if embedding is None:
+            embedding = regression_embedding(D)
+        elif not isinstance(embedding, Embedding):
+            fail("embedding", "a theory.Embedding (see theory.regression_embedding, theory.pair_embedding)",
+                 embedding, kind=TypeError)
+        self.embedding = embedding
+        E = self.E = embedding.dim
+        self.heads = require_int("heads", heads, minimum=1)
+        self.parametrisation = require_choice("parametrisation", parametrisation, ("merged", "separate"))
+        if rank is not None and parametrisation != "separate":
+            raise ValueError(f"rank applies only to parametrisation='separate' (got rank={rank!r} with "
+                             f"{parametrisation!r}): drop rank or use separate K and Q")
+        self.rank = E if rank is None else require_int("rank", rank, minimum=1, maximum=E)
+        self.value = require_choice("value", value, ("readout", "full"))
+        coords = [readout] if isinstance(readout, int) and not isinstance(readout, bool) else list(readout) \
+            if isinstance(readout, (list, tuple, range)) else None
+        if not coords or any(isinstance(c, bool) or not isinstance(c, int) or not -E <= c < E for c in coords):
+            fail("readout", f"an output coordinate or a list of them in [-{E}, {E})", readout,
+                 "e.g. -1 for the y-entry", ValueError)
+        self.readout = tuple(c % E for c in coords)
+        if len(set(self.readout)) != len(self.readout):
+            fail("readout", "distinct coordinates", readout)
+        self.readout_sign = require_choice("readout_sign", readout_sign, (1, -1))
+        self.normaliser = require_scalar("normaliser", normaliser, "an expression in theory.SYMBOLS['N']")
+        extra = self.normaliser.free_symbols - {N}
+        if extra:
+            fail("normaliser", "an expression in theory.SYMBOLS['N'] only", normaliser,
+                 f"it also has {sorted(map(str, extra))}")
+        self.name = str(name)
+        self.parameters = self._blocks()
+        self.fixed = self._fix(fixed or {})
+        for key, val in self.fixed.items():
+            self.parameters[key] = val
+        self.symbols = tuple(s for key in sorted(self.parameters) if key not in self.fixed
+                             for s in self.parameters[key] if isinstance(s, sp.Symbol))
+
+    # ------------------------------------------------------------------ description
+    def _shapes(self) -> dict:
+        E, r, R = self.E, self.rank, len(self.readout)
+        shapes = {}
+        for h in range(1, self.heads + 1):
+            if self.parametrisation == "merged":
+                shapes[f"W_KQ_{h}"] = (E, E)
+            else:
+                shapes[f"K_{h}"] = (r, E)
+                shapes[f"Q_{h}"] = (r, E)
+            if self.value == "readout":
+                shapes[f"v_{h}"] = (E, R)
+            else:
+                shapes[f"W_PV_{h}"] = (E, E)
+        return shapes
+
+    def _blocks(self) -> dict:
+        blocks = {}
+        for key, (rows, cols) in self._shapes().items():
+            base, h = key.rsplit("_", 1)
+            stem = base.replace("_", "")
+            sep = "," if max(rows, cols) > 9 else ""
+            blocks[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(
+                f"{stem}{h}_{i + 1}{sep}{j + 1}" if cols > 1 else f"{stem}{h}_{i + 1}", real=True))
+        return blocks
+
+    def _fix(self, fixed: dict) -> dict:
+        if not isinstance(fixed, dict):
+            fail("fixed", "a dict block name -> Matrix", fixed, kind=TypeError)
+        shapes = self._shapes()
+        out = {}
+        for key, val in fixed.items():
+            if key not in shapes:
+                fail("fixed", f"keyed by the model's blocks {sorted(shapes)}", key)
+            require_matrix(f"fixed[{key!r}]", val, shapes[key], f"the block {key} is {shapes[key]}")
+            val = sp.Matrix(val)
+            if val.has(sp.Float):
+                fail(f"fixed[{key!r}]", "exact (a float rounds)", val, "use sympy.Rational")
+            out[key] = val
+        return out
+
+    def kq(self, h: int) -> sp.Matrix:
+        """The merged key-query matrix of head ``h`` (1-based), ``(E, E)``."""
+        p = self.parameters
+        return p[f"W_KQ_{h}"] if self.parametrisation == "merged" else p[f"K_{h}"].T * p[f"Q_{h}"]
+
+    def value_rows(self, h: int) -> sp.Matrix:
+        """The readout rows of head ``h``'s value-projection matrix, ``(|R|, E)``."""
+        p = self.parameters
+        if self.value == "readout":
+            return p[f"v_{h}"].T
+        return sp.Matrix([p[f"W_PV_{h}"].row(k) for k in self.readout])
+
+    def with_values(self, values: dict | None) -> dict:
+        """``symbol -> value`` substitution for ``values`` keyed by symbol or by block name."""
+        if not values:
+            return {}
+        if not isinstance(values, dict):
+            fail("values", "a dict (symbol -> value, or block name -> Matrix)", values, kind=TypeError)
+        out = {}
+        for key, val in values.items():
+            if isinstance(key, str):
+                if key not in self.parameters:
+                    fail("values", f"keyed by the model's blocks {sorted(self.parameters)} or symbols", key)
+                require_matrix(f"values[{key!r}]", val, self.parameters[key].shape)
+                for s, v in zip(self.parameters[key], sp.Matrix(val)):
+                    if isinstance(s, sp.Symbol):
+                        out[s] = v
+            elif isinstance(key, sp.Symbol):
+                out[key] = val
+            else:
+                fail("values", "keyed by block names or the model's symbols", key, kind=TypeError)
+        return out
+
+    # ------------------------------------------------------------------ forward
+    def apply(self, tokens: Sequence[sp.Matrix], query: sp.Matrix, conj_tokens: Sequence[sp.Matrix] | None = None,
+              n=None) -> sp.Matrix:
+        r"""The prediction for embedded tokens, shape ``(|R|, 1)`` (the formula of the module docstring).
+
+        ``conj_tokens`` are the entrywise conjugates (default: the tokens, real data); ``n`` the number of
+        context tokens put into the normaliser (default ``len(tokens)``).
+        """
+        conj_tokens = tokens if conj_tokens is None else conj_tokens
+        S = sp.zeros(self.E, self.E)
+        for z, zc in zip(tokens, conj_tokens):
+            S += z * zc.T
+        n = len(tokens) if n is None else n
+        return self._from_moments(S, query, 1 / self.normaliser.subs(N, n))
+
+    def _from_moments(self, S, zq, inv_rho) -> sp.Matrix:
+        out = sp.zeros(len(self.readout), 1)
+        for h in range(1, self.heads + 1):
+            out += self.value_rows(h) * (S * (self.kq(h) * zq)) * inv_rho
+        if self.value == "full":
+            out += sp.Matrix([zq[k] for k in self.readout])
+        return self.readout_sign * out
+
+    def predict(self, xs: Sequence, ys: Sequence, x_q, values: dict | None = None) -> sp.Expr | sp.Matrix:
+        """The prediction on an in-context regression prompt ``(x_n, y_n)_n, x_q`` (scalar for one readout)."""
+        if len(xs) != len(ys):
+            raise ValueError(f"xs and ys must have the same length (got {len(xs)} and {len(ys)}): one label per input")
+        tokens = [self.embedding.embed((x, y)) for x, y in zip(xs, ys)]
+        out = self.apply(tokens, self.embedding.embed((x_q, 0), query=True)).subs(self.with_values(values))
+        return out[0] if out.shape == (1, 1) else out
+
+    def features(self) -> Features:
+        """The prediction as cubic features ``S_ij z_q,k / rho`` with weight-polynomial coefficients."""
+        E = self.E
+        S = sp.Matrix(E, E, lambda i, j: sp.Symbol(f"S_{i + 1}{j + 1}"))
+        zq = sp.Matrix(E, 1, lambda i, j: sp.Symbol(f"zq_{i + 1}"))
+        inv_rho = sp.Symbol("rho_inv", positive=True)
+        gens = list(S) + list(zq) + [inv_rho]
+        pred = self._from_moments(S, zq, inv_rho)
+        polys = [sp.Poly(sp.expand(p), *gens) for p in pred]
+        monos = sorted({m for p in polys for m in p.monoms()}, reverse=True)
+        monomials = tuple(sp.Mul(*[g ** k for g, k in zip(gens, m)]) for m in monos)
+        coefficients = tuple(tuple(dict(p.terms()).get(m, sp.Integer(0)) for m in monos) for p in polys)
+        return Features(S, zq, inv_rho, monomials, coefficients)
+
+    def __repr__(self) -> str:
+        kq = "W_KQ" if self.parametrisation == "merged" else f"K^T Q (rank {self.rank})"
+        return (f"LinearAttention({self.name!r}: {self.embedding.name}, {self.heads} head(s), {kq}, value "
+                f"{self.value}, readout {list(self.readout)}, rho = {self.normaliser})")
+
+
+def zheng_model(d: int, rho=None) -> LinearAttention:
+    r"""Zheng et al.'s causal model as an instance: ``e_i = (x_i; x_{i-1})``, readout the first ``d``
+    coordinates of :math:`W^{PV} E E^H W^{KQ} e_t / \rho_t` with :math:`\rho_t = t - 1` for ``t`` context tokens
+    (``theory.dynamics.RHO`` read at call time)."""
+    if rho is None:
+        from .dynamics import RHO
+
+        rho = sp.sympify(RHO).subs(SYMBOLS["t"], N)
+    return LinearAttention(embedding=pair_embedding(d), readout=list(range(d)), normaliser=rho, name="zheng2024")
+
+
+def oswald_model(D: int) -> LinearAttention:
+    r"""von Oswald et al.'s one-layer LSA as an instance: residual stream, :math:`\hat y = -[z_q + W^{PV} S W^{KQ} z_q]_y`
+    (no normaliser: their constructions carry :math:`\eta/N`)."""
+    return LinearAttention(D=D, value="full", readout_sign=-1, normaliser=sp.Integer(1), name="oswald2022")

@@ -1,0 +1,325 @@
+r"""Data processes for the generic derivations: in-context regression and the autoregressive process.
+
+A task turns a model's cubic features (:meth:`theory.models.LinearAttention.features`) into their exact
+population moments: the Gram matrix :math:`G_{fg} = \mathbb{E}\,\phi_f \overline{\phi_g}`, the cross
+moments :math:`b_{kf} = \mathrm{Re}\,\mathbb{E}\,\phi_f \overline{y_k}` with the target, and
+:math:`c_k = \mathbb{E}|y_k|^2`, so that the population loss of any weights is
+:math:`\sum_k C_k^\top G C_k - 2 C_k^\top b_k + c_k` (:func:`theory.derive.population_loss`).
+
+* :class:`InContextRegression`: :math:`x_n \sim N(0, \Lambda)` i.i.d., :math:`w \sim N(0, \Omega)`,
+  :math:`y_n = w^\top x_n + \varepsilon_n`, :math:`\varepsilon_n \sim N(0, \sigma^2)`, query
+  :math:`x_q \sim N(0, \Lambda_q)` (covariate shift when :math:`\Lambda_q \ne \Lambda`), target
+  :math:`w^\top x_q`. Moments for **symbolic N**: a product of ``m`` context sums
+  :math:`S_{ij} = \sum_n z_{n,i} z_{n,j}` is a sum over the set partitions of its ``m`` factors, a partition
+  with ``b`` blocks counted :math:`N(N-1)\cdots(N-b+1)` times (distinct tokens are i.i.d. given ``w``); each
+  Gaussian moment is Isserlis' sum over pairings of the covariance entries.
+* :class:`AutoregressiveTask`: Zheng et al.'s :math:`x_{t+1} = W x_t`, :math:`W = \mathrm{diag}(\lambda)`
+  with independent uniform phases, :math:`x_1` from a :class:`theory.moments.TokenLaw`; the loss sums the
+  steps :math:`t = 2, \dots, T-1` (prediction of :math:`x_{t+1}` from :math:`e_1..e_t`), at concrete ``T``.
+
+References
+----------
+Zhang, Frei, Bartlett (2024), Sec. 2 (data); Zheng et al. (2024), Sec. 3; spec ``related.md``, ``zheng2024.md``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations
+
+import sympy as sp
+from sympy.utilities.iterables import multiset_partitions
+
+from .moments import TokenLaw, phase_average
+from .validation import fail, require_int, require_matrix, require_scalar, require_type
+
+__all__ = ["InContextRegression", "AutoregressiveTask", "FeatureMoments", "isserlis"]
+
+
+class FeatureMoments:
+    """``G`` (F x F), ``b`` (|R| x F) and ``c`` (|R|) of a model's features under a task (module docstring)."""
+
+    def __init__(self, G: sp.Matrix, b: sp.Matrix, c: tuple, scope: str):
+        self.G, self.b, self.c, self.scope = G, b, c, scope
+
+
+def _covariance(name: str, value, D: int, default) -> sp.Matrix:
+    """A D x D exact symmetric covariance from None, a list of variances, or a Matrix."""
+    if value is None:
+        value = default
+    if isinstance(value, sp.MatrixBase):
+        M = sp.Matrix(value)
+    elif isinstance(value, (list, tuple)):
+        if len(value) != D:
+            fail(name, f"{D} variances, one per coordinate (or a {D} x {D} Matrix)", value)
+        M = sp.diag(*[require_scalar(f"{name}[{i}]", v) for i, v in enumerate(value)])
+    else:
+        M = require_scalar(name, value, "a variance, a list of D variances or a D x D Matrix") * sp.eye(D)
+    if M.shape != (D, D):
+        fail(name, f"a {D} x {D} matrix", M.shape)
+    if M.has(sp.Float):
+        fail(name, "exact (a float rounds)", value, "use sympy.Rational or symbols")
+    if (M - M.T).applyfunc(sp.expand) != sp.zeros(D, D):
+        fail(name, "symmetric", M.tolist(), "a covariance equals its transpose")
+    for i in range(D):
+        if M[i, i].is_negative or (M[i, i].is_zero and any(M[i, j] != 0 for j in range(D))):
+            fail(name, "positive semi-definite", M.tolist(), f"entry ({i}, {i}) is {M[i, i]}")
+    try:
+        if all(e.is_number for e in M) and any(ev < 0 for ev in M.eigenvals(multiple=True) if ev.is_real):
+            fail(name, "positive semi-definite", M.tolist(), "it has a negative eigenvalue")
+    except (NotImplementedError, sp.PolynomialError):
+        pass
+    return M
+
+
+def isserlis(cov: sp.Matrix, indices: tuple) -> sp.Expr:
+    r"""Isserlis' theorem: :math:`\mathbb{E}\prod_r g_{i_r}` for :math:`g \sim N(0, \mathrm{cov})`.
+
+    The sum over the pairings of the factors of the products of covariance entries (0 for an odd count).
+    """
+    require_matrix("cov", cov, why="the covariance of the Gaussian vector")
+    if isinstance(indices, (str, bytes)) or not all(isinstance(i, int) and 0 <= i < cov.rows for i in indices):
+        fail("indices", f"a tuple of coordinates in 0..{cov.rows - 1}", indices, kind=TypeError)
+    return _isserlis(tuple(tuple(r) for r in sp.Matrix(cov).tolist()), tuple(sorted(indices)))
+
+
+@lru_cache(maxsize=None)
+def _isserlis(cov: tuple, indices: tuple) -> sp.Expr:
+    if not indices:
+        return sp.Integer(1)
+    if len(indices) % 2:
+        return sp.Integer(0)
+    first, rest = indices[0], indices[1:]
+    total = sp.Integer(0)
+    for k in range(len(rest)):
+        entry = cov[first][rest[k]]
+        if entry != 0:
+            total += entry * _isserlis(cov, rest[:k] + rest[k + 1:])
+    return sp.expand(total)
+
+
+class InContextRegression:
+    r"""In-context linear regression with Gaussian inputs, weights and label noise (module docstring).
+
+    Parameters
+    ----------
+    D : int, >= 1
+    covariance : None, list of D variances, or Matrix (D, D)
+        :math:`\Lambda` (default ``I``); entries may be symbols (declare them ``positive=True``).
+    noise : scalar, >= 0
+        Label-noise variance :math:`\sigma^2` (default 0).
+    weight_covariance : None, list or Matrix
+        :math:`\Omega` (default ``I``).
+    query_covariance : None, list or Matrix
+        :math:`\Lambda_q` (default :math:`\Lambda`): covariate shift at test time.
+
+    Examples
+    --------
+    >>> task = InContextRegression(2, noise=0)
+    >>> task.Lambda
+    Matrix([
+    [1, 0],
+    [0, 1]])
+    """
+
+    name = "in-context regression"
+
+    def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None):
+        self.D = require_int("D", D, minimum=1, why="the input dimension counts coordinates")
+        self.Lambda = _covariance("covariance", covariance, self.D, 1)
+        self.Omega = _covariance("weight_covariance", weight_covariance, self.D, 1)
+        self.Lambda_q = self.Lambda if query_covariance is None else _covariance(
+            "query_covariance", query_covariance, self.D, 1)
+        self.noise = require_scalar("noise", noise, "the label-noise variance sigma^2")
+        if self.noise.is_negative:
+            fail("noise", "a variance >= 0", noise)
+        D = self.D
+        self.w = sp.Matrix(D, 1, lambda i, j: sp.Symbol(f"w_{i + 1}", real=True))
+        self.x_q = sp.Matrix(D, 1, lambda i, j: sp.Symbol(f"xq_{i + 1}", real=True))
+
+    def __repr__(self):
+        return f"InContextRegression(D={self.D}, Lambda={self.Lambda.tolist()}, noise={self.noise})"
+
+    def token(self, n: int) -> tuple:
+        """Symbols of context token ``n``: ``(x_n (D, 1), y_n, eps_n)``."""
+        x = sp.Matrix(self.D, 1, lambda i, j: sp.Symbol(f"x{n}_{i + 1}", real=True))
+        eps = sp.Symbol(f"eps_{n}", real=True)
+        return x, (self.w.T * x)[0] + eps, eps
+
+    def target(self) -> sp.Expr:
+        """:math:`y_q = w^\\top x_q` (noise-free)."""
+        return (self.w.T * self.x_q)[0]
+
+    # ---------------------------------------------------------------- expectations
+    def expect(self, expr, blocks: int = 0) -> sp.Expr:
+        """Exact expectation of a polynomial in ``w``, ``x_q`` and the first ``blocks`` tokens' symbols."""
+        groups = [(list(self.w), self.Omega), (list(self.x_q), self.Lambda_q)]
+        for n in range(1, blocks + 1):
+            x, _, eps = self.token(n)
+            groups.append((list(x), self.Lambda))
+            groups.append(([eps], sp.Matrix([[self.noise]])))
+        gens = [s for g, _ in groups for s in g]
+        poly = sp.Poly(sp.expand(expr), *gens)
+        total = sp.Integer(0)
+        for exps, coeff in poly.terms():
+            value, k = sp.Integer(1), 0
+            for syms, cov in groups:
+                idx = tuple(i for i in range(len(syms)) for _ in range(exps[k + i]))
+                k += len(syms)
+                value *= isserlis(cov, idx)
+                if value == 0:
+                    break
+            total += coeff * value
+        return sp.expand(total)
+
+    def _sum_moment(self, factors: tuple, rest: sp.Expr, embed, N) -> sp.Expr:
+        """E[prod_r S_{i_r j_r} * rest] with S = sum_n z_n z_n^T, for symbolic or integer N."""
+        if not factors:
+            return self.expect(rest)
+        total = sp.Integer(0)
+        for partition in multiset_partitions(list(range(len(factors)))):
+            term = rest
+            for b, block in enumerate(partition, start=1):
+                x, y, _ = self.token(b)
+                z = embed((x, y))
+                for r in block:
+                    i, j = factors[r]
+                    term = term * z[i] * z[j]
+            total += sp.ff(N, len(partition)) * self.expect(term, blocks=len(partition))
+        return sp.expand(total)
+
+    def feature_moments(self, model, N) -> FeatureMoments:
+        """Exact ``G``, ``b``, ``c`` of ``model``'s features for symbolic (or integer) ``N``."""
+        from .models import N as N_sym
+
+        if model.E != model.embedding.dim:  # pragma: no cover - guarded by LinearAttention
+            raise ValueError("model and embedding disagree")
+        feats = model.features()
+        zq = model.embedding.embed((self.x_q, 0), query=True)
+        inv_rho = 1 / model.normaliser.subs(N_sym, N)
+        if inv_rho.has(sp.zoo) or inv_rho.has(sp.nan):
+            raise ValueError(f"the normaliser rho(N) = {model.normaliser} vanishes at N = {N}: choose N with rho > 0")
+        S_syms = list(feats.S)
+        E = model.E
+
+        def split(mono):
+            factors, rest = [], sp.Integer(1)
+            for base, power in mono.as_powers_dict().items():
+                if base in S_syms:
+                    k = S_syms.index(base)
+                    factors += [tuple(sorted((k // E, k % E)))] * int(power)
+                elif base == feats.inv_rho:
+                    rest *= inv_rho ** power
+                else:
+                    idx = list(feats.zq).index(base)
+                    rest *= zq[idx] ** power
+            return factors, rest
+
+        pieces = [split(m) for m in feats.monomials]
+        cache = {}
+
+        def moment(factors, rest):
+            key = (tuple(sorted(factors)), rest)
+            if key not in cache:
+                cache[key] = self._sum_moment(tuple(sorted(factors)), rest, model.embedding.embed, N)
+            return cache[key]
+
+        F = len(pieces)
+        G = sp.zeros(F, F)
+        for f in range(F):
+            for g in range(f, F):
+                (ff, rf), (fg, rg) = pieces[f], pieces[g]
+                G[f, g] = G[g, f] = moment(ff + fg, rf * rg)
+        target = self.target()
+        R = len(model.readout)
+        b = sp.Matrix(R, F, lambda k, f: moment(pieces[f][0], pieces[f][1] * target))
+        # the target is one number (a scalar readout); a multi-coordinate readout has the same target per row
+        c = tuple(self.expect(target ** 2) for _ in range(R))
+        scope = f"every N (symbolic, set partitions of the context sums), D = {self.D}" if not isinstance(N, int) \
+            else f"N = {N}, D = {self.D}"
+        return FeatureMoments(G, b, c, scope)
+
+
+class AutoregressiveTask:
+    r"""Zheng et al.'s process :math:`x_{t+1} = W x_t` with random phases, at concrete ``d`` and ``T``.
+
+    Parameters
+    ----------
+    d : int, >= 1
+    law : TokenLaw
+        Law of :math:`x_1` (``law.d == d``), e.g. ``theory.RealGaussian(d)``.
+    T : int, >= 3
+        Sequence length; the loss sums the steps ``t = 2 .. T - 1``.
+    """
+
+    name = "autoregressive process"
+
+    def __init__(self, d: int, law: TokenLaw, T: int):
+        self.d = require_int("d", d, minimum=1, why="the token dimension counts coordinates")
+        self.law = require_type("law", law, TokenLaw, "a theory.TokenLaw (e.g. theory.RealGaussian(d))")
+        if law.d != self.d:
+            fail("law", f"a law in dimension d = {self.d}", law, f"it has d = {law.d}")
+        self.T = require_int("T", T, minimum=3, why="the first prediction needs two context tokens")
+        from .causal_attention import conjugate, sequence, token_symbols
+
+        self.symbols = token_symbols(self.d)
+        self._X = sequence(self.d, self.T, self.symbols)
+        self._Xc = conjugate(self._X, self.symbols)
+
+    def __repr__(self):
+        return f"AutoregressiveTask(d={self.d}, law={self.law!r}, T={self.T})"
+
+    def tokens(self, conj: bool = False) -> list:
+        """``x_1 .. x_T`` (columns, 1-based in the text), or their conjugates."""
+        X = self._Xc if conj else self._X
+        return [X[:, i] for i in range(self.T)]
+
+    def _embedded(self, embed, i: int, conj: bool) -> sp.Matrix:
+        xs = self.tokens(conj)
+        prev = xs[i - 2] if i >= 2 else sp.zeros(self.d, 1)
+        return embed((xs[i - 1], prev))
+
+    def _expect(self, expr) -> sp.Expr:
+        s = self.symbols
+        return sp.expand(self.law.expect_polynomial(phase_average(expr, s.lam), s.z, s.zbar))
+
+    def feature_moments(self, model, N=None) -> FeatureMoments:
+        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``)."""
+        from .models import N as N_sym
+
+        if model.E != 2 * self.d and model.embedding.name.startswith("(x_i"):
+            raise ValueError(f"model must embed pairs of d = {self.d} tokens (got E = {model.E})")
+        feats = model.features()
+        S_syms, zq_syms = list(feats.S), list(feats.zq)
+        E, R, F = model.E, len(model.readout), len(feats.monomials)
+        G, b = sp.zeros(F, F), sp.zeros(R, F)
+        c = [sp.Integer(0)] * R
+        embed = model.embedding.embed
+        for t in range(2, self.T):
+            e = [self._embedded(embed, i, False) for i in range(1, t + 1)]
+            ec = [self._embedded(embed, i, True) for i in range(1, t + 1)]
+            S = sum((z * zc.T for z, zc in zip(e, ec)), sp.zeros(E, E))
+            Sc = sum((zc * z.T for z, zc in zip(e, ec)), sp.zeros(E, E))
+            rho = model.normaliser.subs(N_sym, t)
+            if not rho.is_positive:
+                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {t} context tokens")
+            sub = dict(zip(S_syms, S)) | dict(zip(zq_syms, e[-1])) | {feats.inv_rho: 1 / rho}
+            subc = dict(zip(S_syms, Sc)) | dict(zip(zq_syms, ec[-1])) | {feats.inv_rho: 1 / rho}
+            phi = [m.xreplace(sub) for m in feats.monomials]
+            phic = [m.xreplace(subc) for m in feats.monomials]
+            target, targetc = self.tokens()[t], self.tokens(True)[t]
+            for f in range(F):
+                for g in range(f, F):
+                    val = self._expect(phi[f] * phic[g])
+                    if f == g:
+                        G[f, f] += val
+                    else:  # C real: only the real part of the Hermitian Gram matters
+                        val = (val + self._expect(phi[g] * phic[f])) / 2
+                        G[f, g] += val
+                        G[g, f] += val
+                for k in range(R):
+                    y, yc = target[model.readout[k]], targetc[model.readout[k]]
+                    b[k, f] += (self._expect(phi[f] * yc) + self._expect(phic[f] * y)) / 2
+            for k in range(R):
+                c[k] += self._expect(target[model.readout[k]] * targetc[model.readout[k]])
+        return FeatureMoments(G.applyfunc(sp.expand), b.applyfunc(sp.expand), tuple(c),
+                              f"T = {self.T}, d = {self.d}, law {self.law!r}")
