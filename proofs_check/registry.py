@@ -20,6 +20,7 @@ CLAIM_MODULES = (
     "proofs_check.claims.zheng2024_dynamics",
     "proofs_check.claims.simulations",
     "proofs_check.claims.related",
+    "proofs_check.claims.zsls2025",
 )
 
 

@@ -65,3 +65,5 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "population_loss", "prediction_difference", "preconditioned_gd",
            # related work (spec related.md)
            "N_sym", "eta_sym", "n_sym", "s_sym", "one_step_risk", "optimal_step", "zfb_second_moment"]
+from .derive_radicals import fixed_point_candidates  # noqa: E402
+__all__ += ["fixed_point_candidates"]
