@@ -30,8 +30,8 @@ SMALL = [
     ("M1 features", lambda: z.check_m1_features(dimensions=(2,))),
     ("M2 fixed point", lambda: z.check_m2_fixed_point(dimensions=(2,))),
     ("M2 predictor", lambda: z.check_m2_predictor(dimensions=(2,))),
-    ("M3 time course", lambda: z.check_m3_time_course(dimensions=(2,))),
-    ("S1 fixed points", lambda: z.check_s1_fixed_points(dimensions=(2,))),
+    ("M3 time course", lambda: z.check_m3_time_course(dimensions=(1,))),
+    ("S1 fixed points", lambda: z.check_s1_fixed_points(dimensions=(1,))),
 ]
 
 
@@ -63,7 +63,7 @@ WRONG = [
      lambda: z.check_m2_predictor(dimensions=(1,))),
     ("M3: exponent sqrt(D) t", "zsls2025.M3",
      lambda: z._m3_stated().subs(sp.Symbol("t", nonnegative=True), sp.Symbol("t", nonnegative=True) / 2),
-     lambda: z.check_m3_time_course(dimensions=(2,))),
+     lambda: z.check_m3_time_course(dimensions=(1,))),
     ("M3: (1 + D/N)", "zsls2025.M3",
      lambda: z._m3_stated().subs(1 + (1 + D_sym) / N, 1 + D_sym / N),
      lambda: z.check_m3_time_course(dimensions=(1,))),
@@ -72,8 +72,8 @@ WRONG = [
     ("S1: drop lambda/(1 + tr/(lambda N))", "zsls2025.S1",
      lambda: sp.Tuple(tr, lam / (1 + tr / lam / N), z._s1_stated()[2]),
      lambda: z.check_s1_fixed_points(dimensions=(1,))),
-    ("S1: D^2 fixed points", "zsls2025.S1",
-     lambda: sp.Tuple(tr, z._s1_stated()[1], D_sym ** 2 + 1), lambda: z.check_s1_fixed_points(dimensions=(2,))),
+    ("S1: D + 2 fixed points", "zsls2025.S1",
+     lambda: sp.Tuple(tr, z._s1_stated()[1], D_sym + 2), lambda: z.check_s1_fixed_points(dimensions=(1,))),
 ]
 
 

@@ -413,12 +413,18 @@ def check_m3_time_course(dimensions=M3_DIMENSIONS):
         (w_of_s,) = [r for r in sp.solve(sp.Eq(s_of_w, S), w) if r.is_positive is not False]
         ode = sp.expand(ds_dt.subs(w, w_of_s))                 # ds/dt as a function of s
         s_t = stated_time_course(D)
-        res_ode = check_identity(sp.diff(s_t, t), ode.subs(S, s_t), sizes={"D": D},
-                                 name="ds/dt = F(s) along the stated s(t)")
+        lhs, rhs = sp.diff(s_t, t), ode.subs(S, s_t)
+        # first at one exact point (a wrong s(t) is refuted there at once; the symbolic zero test of a
+        # wrong exponential identity can take minutes), then for symbolic t, N and w_init
+        point = {t: 1, _N(): 3, w0: 2}
+        res_point = check_identity(lhs.subs(point), rhs.subs(point), sizes={"D": D},
+                                   name="ds/dt = F(s) at t = 1, N = 3, w_init = 2")
+        res_ode = check_identity(lhs, rhs, sizes={"D": D}, name="ds/dt = F(s) along the stated s(t)") \
+            if res_point.status.value == "VERIFIED" else res_point
         res_s = check_identity(s_of_w.subs(w, w_of_s), S, sizes={"D": D}, name="s(w(s)) = s on the line")
         res_init = check_identity(s_t.subs(t, 0), s_of_w.subs(w, w0), sizes={"D": D},
                                   name="s(0) = s(w_init)")
-        group = [res_plane, res_line, res_conserved, res_s, res_ode, res_init]
+        group = [res_plane, res_line, res_conserved, res_s, res_point, res_ode, res_init]
         results += group
         if any(r.status.value != "VERIFIED" for r in group):
             break
