@@ -28,6 +28,7 @@ def test_verified(claim_id):
 SMALL = [
     ("M1 prediction", lambda: z.check_m1_prediction(sizes=((2, 2),))),
     ("M1 features", lambda: z.check_m1_features(dimensions=(2,))),
+    ("M1 subspace invariant", lambda: z.check_m1_subspace_invariant(dimensions=(1,))),
     ("M2 fixed point", lambda: z.check_m2_fixed_point(dimensions=(2,))),
     ("M2 predictor", lambda: z.check_m2_predictor(dimensions=(2,))),
     ("M3 time course", lambda: z.check_m3_time_course(dimensions=(1,))),

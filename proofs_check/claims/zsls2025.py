@@ -12,7 +12,7 @@ S = sum_n z_n z_n^T over the N context tokens, z_n = (x_n, y_n), z_q = (x_q, 0);
 ATTN_M(X)_{D+1,N+1} with W^V's last row v and W^KQ (the query's column z_q on the right). The
 population loss is (1/2) E (yhat - w^T x_q)^2 unless a claim says otherwise (the authors' code
 and its plateau formula use the mean squared error, no 1/2: claim S1 uses scale 1). Time is the
-flow's t (the paper's t / tau, tau = 1).
+flow's t; the paper's time constant tau (tau d theta/dt = -grad L) divides the flow (claim M3).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SOURCE_NOTE = ("paper's numbering not read: only the arXiv HTML's opening (abstr
 #: sizes of the default checks
 M1_SIZES = ((1, 2), (2, 2), (3, 1))          # (D, N) with H = 2 heads, symbolic data
 M2_DIMENSIONS = (1, 2, 3)
-M3_DIMENSIONS = (1, 2, 3)
+M3_DIMENSIONS = (1, 2)
 S1_DIMENSIONS = (1, 2)
 
 
@@ -166,6 +166,38 @@ def check_m1_features(dimensions=(1, 2, 3), heads=2):
                    f"the stated path weight, every weight and feature symbolic, H = {heads}, D in {list(dimensions)}")
 
 
+def check_m1_subspace_invariant(dimensions=(1, 2), heads=2):
+    """The paper's subspace (value rows (0, v_h), W_KQ's y-row 0; the y-column, which multiplies the query's
+    label 0, also 0) is invariant under the exact population flow of the H-head model."""
+    from theory import InContextRegression, LinearAttention, Manifold, population_loss
+
+    from proofs_check import check_identity
+
+    sp = _sp()
+    results = []
+    for D in dimensions:
+        model = LinearAttention(D=D, heads=heads, parametrisation="merged")
+        loss = population_loss(model, InContextRegression(D=D, covariance=lambdas(D)), N=_N())
+        assignment, variables = {}, []
+        for h in range(1, heads + 1):
+            block = sp.Matrix(D, D, lambda j, k, h=h: sp.Symbol(f"m{h}_{j + 1}{k + 1}", real=True))
+            W = sp.zeros(D + 1, D + 1)
+            W[:D, :D] = block
+            v = sp.zeros(D + 1, 1)
+            v[D] = sp.Symbol(f"c_{h}", real=True)
+            assignment[f"W_KQ_{h}"], assignment[f"v_{h}"] = W, v
+            variables += list(block) + [v[D]]
+        reduced = Manifold(model, assignment, variables).restrict(loss)
+        result = check_identity(sp.Matrix(list(reduced.residuals.values())), 0, sizes={"D": D},
+                                name="the paper's subspace is invariant")
+        results.append(result)
+        if result.status.value != "VERIFIED":
+            break
+    return combine("the paper's subspace is invariant", results,
+                   f"every off-subspace velocity component is 0, symbolic N and diagonal Lambda, H = {heads}, D in "
+                   f"{list(dimensions)}")
+
+
 def _m1_statement():
     sp = _sp()
     N = _N()
@@ -187,17 +219,20 @@ register(Claim(
     source=f"{PAPER}, Sec. on ATTN_M (the equivalence ATTN_M(X)_(D+1,N+1) = MLP(z)); {SOURCE_NOTE}",
     hypotheses=["ATTN_M(X) = X + sum_i (1/N) W^V_i X X^T W^KQ_i X, readout the (D+1, N+1) entry",
                 "paper's subspace: each head's value row (0, v_i) and W^KQ_i's y-row 0 (the authors' "
-                "initialisation sets these; they stay 0 under the population flow by the symmetry w -> -w)",
+                "initialisation sets these; checked invariant under the population flow)",
                 "the N context tokens are summed (the query's label is 0, so on the subspace it adds nothing)"],
     statement=_m1_statement,
     checks=[Check("ATTN_M = MLP(z)", Method.SYMBOLIC_AT_SIZES, check_m1_prediction, parameters=("D", "N"),
                   sized=lambda D=2, N=2: check_m1_prediction(sizes=((D, N),))),
             Check("C_ijk = sum_h v_h,i W_h,jk", Method.SYMBOLIC_AT_SIZES, check_m1_features, parameters=("D",),
-                  sized=lambda D=2: check_m1_features(dimensions=(D,)))],
+                  sized=lambda D=2: check_m1_features(dimensions=(D,))),
+            Check("the paper's subspace is invariant", Method.SYMBOLIC_AT_SIZES, check_m1_subspace_invariant,
+                  parameters=("D",), sized=lambda D=2: check_m1_subspace_invariant(dimensions=(D,)))],
     description="The model's prediction at a symbolic context (model.predict), restricted to the paper's "
                 "parameter subspace, is compared exactly with the stated network sum_h v_h <W_h, z>; and "
                 "without any restriction, the model's cubic-feature coefficients (model.features) are compared "
-                "with sum_h v_h,i W_h,jk built from the stated path weight.",
+                "with sum_h v_h,i W_h,jk built from the stated path weight; the subspace is checked invariant under "
+                "the exact population flow (symbolic N, diagonal Lambda).",
 ))
 
 
@@ -343,11 +378,10 @@ def _m3_stated():
 
 
 def stated_time_course(D):
-    """The stated s(t) at this D with tau = 1 (our time): an expression in t, N, w_init."""
+    """The stated s(t) at this D: an expression in t, tau, N, w_init."""
     sp = _sp()
     form = stated("zsls2025.M3")
-    return form.subs({sp.Symbol("D", integer=True, positive=True): D, sp.Symbol("tau", positive=True): 1},
-                     simultaneous=True)
+    return form.subs(sp.Symbol("D", integer=True, positive=True), D)
 
 
 @lru_cache(maxsize=None)
@@ -413,13 +447,14 @@ def check_m3_time_course(dimensions=M3_DIMENSIONS):
         (w_of_s,) = [r for r in sp.solve(sp.Eq(s_of_w, S), w) if r.is_positive is not False]
         ode = sp.expand(ds_dt.subs(w, w_of_s))                 # ds/dt as a function of s
         s_t = stated_time_course(D)
-        lhs, rhs = sp.diff(s_t, t), ode.subs(S, s_t)
+        tau = sp.Symbol("tau", positive=True)
+        lhs, rhs = sp.diff(s_t, t), ode.subs(S, s_t) / tau      # the flow with time constant tau
         # first at one exact point (a wrong s(t) is refuted there at once; the symbolic zero test of a
-        # wrong exponential identity can take minutes), then for symbolic t, N and w_init
-        point = {t: 1, _N(): 3, w0: 2}
+        # wrong exponential identity can take minutes), then for symbolic t, tau, N and w_init
+        point = {t: 1, tau: 3, _N(): 3, w0: 2}
         res_point = check_identity(lhs.subs(point), rhs.subs(point), sizes={"D": D},
-                                   name="ds/dt = F(s) at t = 1, N = 3, w_init = 2")
-        res_ode = check_identity(lhs, rhs, sizes={"D": D}, name="ds/dt = F(s) along the stated s(t)") \
+                                   name="tau ds/dt = F(s) at t = 1, tau = 3, N = 3, w_init = 2")
+        res_ode = check_identity(lhs, rhs, sizes={"D": D}, name="tau ds/dt = F(s) along the stated s(t)") \
             if res_point.status.value == "VERIFIED" else res_point
         res_s = check_identity(s_of_w.subs(w, w_of_s), S, sizes={"D": D}, name="s(w(s)) = s on the line")
         res_init = check_identity(s_t.subs(t, 0), s_of_w.subs(w, w0), sizes={"D": D},
@@ -429,7 +464,7 @@ def check_m3_time_course(dimensions=M3_DIMENSIONS):
         if any(r.status.value != "VERIFIED" for r in group):
             break
     return combine("s(t) solves the reduced flow", results,
-                   f"white Lambda = I, one head, symbolic t, N and w_init, D in {list(dimensions)}")
+                   f"white Lambda = I, one head, symbolic t, tau, N and w_init, D in {list(dimensions)}")
 
 
 def _m3_statement():
@@ -444,16 +479,18 @@ register(Claim(
     id="zsls2025.M3",
     stated=_m3_stated,
     title="ATTN_M time course for white covariance: s(t) = e^{2 sqrt(D) t} / ((1 + (1+D)/N)(e^{2 sqrt(D) t} - 1) "
-          "+ sqrt(D)/w_init^2) (every t and N; D = 1..3)",
+          "+ sqrt(D)/w_init^2) (every t and N; D = 1, 2; 3 with --slow)",
     source=f"{PAPER}, the analytical time-course solution (white covariance, balanced initialisation); "
            f"{SOURCE_NOTE}",
     hypotheses=["Lambda = I_D, w ~ N(0, I), no noise", "one head; W^KQ(0) = (w_init/sqrt(D)) diag(I_D, 0), "
                 "v(0) = w_init e_{D+1} (balanced: ||W^KQ||_F = v_{D+1} = w_init)",
-                "loss (1/2) E (yhat - y_q)^2 and time t/tau with tau = 1 (with the mean squared error, no 1/2, "
-                "the exponent would be 4 sqrt(D) t)"],
+                "loss (1/2) E (yhat - y_q)^2, flow tau d theta/dt = -grad L (with the mean squared error, no 1/2, "
+                "the exponent would be 4 sqrt(D) t/tau)"],
     statement=_m3_statement,
     checks=[Check("s(t) solves the reduced flow", Method.SYMBOLIC_AT_SIZES, check_m3_time_course, parameters=("D",),
-                  sized=lambda D=2: check_m3_time_course(dimensions=(D,)))],
+                  sized=lambda D=2: check_m3_time_course(dimensions=(D,))),
+            Check("s(t) solves the reduced flow, D = 3", Method.SYMBOLIC_AT_SIZES,
+                  lambda: check_m3_time_course(dimensions=(3,)), slow=True)],
     description="The pipeline restricts the exact population flow to the plane (a diag(I, 0), b e_{D+1}) and to "
                 "its balanced line (both checked invariant; b^2 - D a^2 checked conserved); s, the coefficient "
                 "of beta^T x_q, is read from the model's cubic features; ds/dt on the line is a polynomial in s, "
