@@ -71,7 +71,7 @@ def main(argv=None):
         lines.append(f"  {cid:12s} {'/'.join(statuses):9s} {statistics.median(s for _, s in runs):6.2f} s "
                      f"(target < 20 s)")
     lines.append(f"verify zsls2025: {statistics.median(walls):.1f} s wall, including start-up (target < 60 s)")
-    lines.append("population loss + full gradient, 2-head merged KQ, D = 3, symbolic N (24+8 = "
+    lines.append("population loss + full gradient, 2-head merged KQ, D = 3, symbolic N (2 x (16 + 4) = "
                  f"{speeds[0]['symbols']} weights), median of {args.repeats}: loss "
                  f"{statistics.median(s['loss_s'] for s in speeds):.1f} s + gradient "
                  f"{statistics.median(s['gradient_s'] for s in speeds):.1f} s (target < 30 s)")

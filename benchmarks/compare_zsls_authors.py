@@ -90,6 +90,8 @@ def run_authors(path, run=RUN):
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if proc.returncode:
+        if "No module named 'torch'" in proc.stderr:
+            raise SystemExit("the authors' code needs torch (not a mesacheck dependency): pip install torch")
         raise SystemExit(f"the authors' run failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
