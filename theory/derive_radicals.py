@@ -38,10 +38,11 @@ def fixed_point_candidates(flow: Flow, variables=None) -> FixedPoints:
 
     Examples
     --------
-    >>> a, g = sp.Symbol("a", real=True), sp.Symbol("g", positive=True)
-    >>> fps = fixed_point_candidates(Flow({a: a**2 * (1 - g * a**3)}, (a,)))
-    >>> fps.status, sorted(p[a] for p in fps.points)
-    ('finite', [0, g**(-1/3)])
+    >>> a, N, lam = sp.Symbol("a", real=True), sp.Symbol("N", positive=True), sp.Symbol("lambda", positive=True)
+    >>> flow = Flow({a: a**2 * (N - (N + 2) * lam * a**3) / N}, (a,))   # theory.fixed_points raises here
+    >>> fps = fixed_point_candidates(flow)
+    >>> fps.status, [p[a] for p in fps.points]
+    ('finite', [0, N**(1/3)/(N*lambda + 2*lambda)**(1/3)])
     """
     try:
         return fixed_points(flow, variables)
