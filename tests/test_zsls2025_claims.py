@@ -129,5 +129,5 @@ def test_fixed_point_candidates_where_fixed_points_refuses_radicals():
     assert fps.status == "finite" and len(fps.points) == 2      # a real: the complex cube roots are dropped
     for point in fps.points:
         assert check_identity(flow.rhs[a].subs(point), 0).status is Status.VERIFIED
-    line = Flow({a: a * (1 - a)}, (a,))          # where fixed_points decides, its answer is returned as is
+    line = Flow({a: a * (N - a)}, (a,))          # where fixed_points decides, its answer is returned as is
     assert fixed_point_candidates(line).points == fixed_points(line).points

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derive import FixedPoints, Flow, fixed_points
+from .derive import FixedPoints, Flow
+from .validation import require_type
 
 __all__ = ["fixed_point_candidates"]
 
@@ -30,11 +31,12 @@ def fixed_point_candidates(flow: Flow, variables=None) -> FixedPoints:
     Returns
     -------
     FixedPoints
-        As :func:`theory.fixed_points` when that decides; otherwise ``status`` ``"finite"`` with the
-        solutions of the zero-dimensional lex Groebner basis (SymPy's ``solve``, which respects the
-        variables' assumptions: real variables give the real points), ``"positive-dimensional"`` or
-        ``"none"`` as there. The points are NOT checked by substitution here (``reason`` says so):
-        check each with ``proofs_check.check_identity(flow.rhs[v].subs(point), 0)``.
+        The computation of :func:`theory.fixed_points` (lex Groebner basis, dimension decided first) without
+        its rational-only substitution check: ``status`` ``"finite"`` with the solutions of the
+        zero-dimensional basis (SymPy's ``solve``, which respects the variables' assumptions: real
+        variables give the real points), ``"positive-dimensional"`` or ``"none"`` as there. The points
+        are NOT checked by substitution here (``reason`` says so): check each with
+        ``proofs_check.check_identity(flow.rhs[v].subs(point), 0)``.
 
     Examples
     --------
@@ -44,11 +46,7 @@ def fixed_point_candidates(flow: Flow, variables=None) -> FixedPoints:
     >>> fps.status, [p[a] for p in fps.points]
     ('finite', [0, N**(1/3)/(N*lambda + 2*lambda)**(1/3)])
     """
-    try:
-        return fixed_points(flow, variables)
-    except ValueError as exc:                       # the rational-only substitution check refused a radical
-        if "rational functions only" not in str(exc):
-            raise
+    require_type("flow", flow, Flow, "a theory.Flow or theory.RestrictedFlow")
     vs = tuple(flow.variables if variables is None else variables)
     eqs = [sp.expand(sp.numer(sp.together(flow.rhs[v]))) for v in flow.variables]
     eqs = [e for e in eqs if e != 0]
@@ -57,7 +55,8 @@ def fixed_point_candidates(flow: Flow, variables=None) -> FixedPoints:
         return FixedPoints("none", [], "the fixed-point equations are inconsistent (Groebner basis [1])", basis)
     pure = set()
     for g in basis:
-        lead = sp.Poly(g, *vs).monoms(order="lex")[0]
+        lead = sp.Poly(g, *vs).monoms()[0]          # a Poly's monomials are in lex order (a string order=
+        #                                             fails for univariate integer polys under python-flint)
         nz = [i for i, k in enumerate(lead) if k]
         if len(nz) == 1:
             pure.add(vs[nz[0]])
