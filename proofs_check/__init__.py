@@ -16,6 +16,8 @@ Public checks (each returns a CheckResult whose label is earned from its evidenc
     check_identity(lhs, rhs, *, symbols=None, sizes=None, strategies=None)
     check_nonzero(expr, ...), check_inequality(expr, ">"), check_close(actual, expected, *, rtol, atol)
     combine(name, results), check_induction(name, base, step), counting_evidence(name, patterns, brute)
+    check_invariant(restricted_flow), check_conserved(flow, Q), check_fixed_point(flow, point),
+    check_fixed_points(flow, expected), check_prediction(model, values, algorithm)   (theory's pipeline)
     load_statement(entry)  -> SymPy       a JSON document's statement, read back
     provenance(seed, parameters) -> dict  versions, git commit, seed, parameters of a run
 """
@@ -36,7 +38,8 @@ def __getattr__(name):
 
 
 _CHECKS = ("check_identity", "check_nonzero", "check_inequality", "check_close", "check_float_less", "check_induction",
-           "counting_evidence")
+           "counting_evidence", "check_invariant", "check_conserved", "check_fixed_point", "check_fixed_points",
+           "check_prediction")
 
 
 def verify(claim_id: str, include_slow: bool = False) -> Verdict:

@@ -72,9 +72,11 @@ def code_hash(packages: tuple = ("theory",)) -> str:
     """SHA-256 of the version and of every ``.py`` source file of ``packages`` (sorted by path)."""
     import importlib.util
 
+    from ._names import qualify
+
     h = hashlib.sha256(_version().encode())
     for name in packages:                                   # located, not imported
-        root = Path(importlib.util.find_spec(name).origin).parent
+        root = Path(importlib.util.find_spec(qualify(name)).origin).parent
         for path in sorted(root.rglob("*.py")):
             h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
@@ -194,9 +196,11 @@ def cached_check(claim_id: str, check):
     cache is off, when the callable is defined outside theory/, numerics/ and proofs_check/ (its
     behaviour may depend on code that is not hashed), or when its source cannot be read.
     """
+    from ._names import legacy
+
     run = check.run
     module = getattr(run, "__module__", None) or ""
-    if not enabled() or module.split(".")[0] not in CHECK_PACKAGES:
+    if not enabled() or (legacy(module) or "").split(".")[0] not in CHECK_PACKAGES:
         # a check defined elsewhere (a user's or a test's claim) may depend on code or state
         # outside the hashed packages: never cached
         return run

@@ -371,3 +371,142 @@ def counting_evidence(name: str, patterns, brute_force_agrees, detail: str = "")
     ev = _evidence(Method.INDEX_PATTERN_COUNT, f"every d and T: {len(patterns)} generated patterns, counts proved "
                    f"for {', '.join(ranges)}; brute force agrees ({cross.scope})", ("d", "T"))
     return _verified(name, _UNCAPPED, detail, [ev, *cross.evidence[:0]])
+
+
+# ----------------------------------------------------------------------------- the model-description pipeline
+def _model_sizes(loss, sizes, N=None) -> dict | None:
+    """The concrete sizes a pipeline derivation was built at, read from its task (never from the caller alone)."""
+    out = {}
+    task = getattr(loss, "task", None)
+    if task is not None:
+        if hasattr(task, "D"):
+            out["D"] = task.D
+        if hasattr(task, "T"):
+            out["d"], out["T"] = task.d, task.T
+    N = getattr(loss, "N", None) if N is None else N
+    if isinstance(N, int) or (isinstance(N, sp.Integer)):
+        out["N"] = int(N)
+    return (out | dict(sizes or {})) or None
+
+
+def _flow_matrix(values) -> sp.Matrix:
+    values = list(values)
+    return sp.Matrix(values) if values else sp.zeros(1, 1)
+
+
+def check_invariant(flow, *, sizes=None, name: str | None = None) -> CheckResult:
+    """The manifold of a ``theory.RestrictedFlow`` is invariant: every off-manifold velocity is exactly 0.
+
+    With a control: the reduced flow itself is not identically zero (so the check is not vacuous).
+    REFUTED with the non-zero residual when the manifold is not invariant.
+    """
+    from theory.derive import RestrictedFlow
+
+    if not isinstance(flow, RestrictedFlow):
+        raise TypeError(f"flow must be a theory.RestrictedFlow (from Manifold.restrict) (got {type(flow).__name__})")
+    name = name or "the manifold is invariant"
+    sizes = _model_sizes(flow.loss, sizes)
+    residual = check_identity(flow.velocity, flow.tangent, sizes=sizes, name=f"{name}: velocity is tangent")
+    control = check_nonzero(_flow_matrix(flow.rhs.values()), sizes=sizes,
+                            name="control: the reduced flow is not identically 0")
+    return combine(name, [residual, control], "every off-manifold velocity component vanishes identically")
+
+
+def check_conserved(flow, quantity, *, sizes=None, name: str | None = None) -> CheckResult:
+    """``quantity`` is conserved along ``flow`` (a ``theory.Flow``): dQ/dt = grad Q . rhs is exactly 0.
+
+    Controls: Q is not constant and the flow is not identically zero.
+    """
+    from theory.derive import Flow
+
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a theory.Flow or RestrictedFlow (got {type(flow).__name__})")
+    require_exact(quantity, "quantity")
+    quantity = sp.sympify(quantity)
+    name = name or f"{quantity} is conserved"
+    sizes = _model_sizes(flow.loss, sizes)
+    rate = check_identity(flow.derivative_of(quantity, expand=False), 0, sizes=sizes, name=f"{name}: dQ/dt = 0")
+    grad_q = _flow_matrix(sp.diff(quantity, v) for v in flow.variables)
+    controls = [check_nonzero(grad_q, sizes=sizes, name="control: Q is not constant"),
+                check_nonzero(_flow_matrix(flow.rhs.values()), sizes=sizes, name="control: the flow is not 0")]
+    return combine(name, [rate, *controls], "the derivative along the flow vanishes identically")
+
+
+def check_fixed_point(flow, point: dict, *, sizes=None, name: str | None = None) -> CheckResult:
+    """``point`` (variable -> expression; a family if it leaves symbols free) is a fixed point of ``flow``.
+
+    Control: the flow is not identically zero near it (its right-hand side is a non-zero expression).
+    """
+    from theory.derive import Flow
+
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a theory.Flow or RestrictedFlow (got {type(flow).__name__})")
+    if not isinstance(point, dict) or not point:
+        raise TypeError(f"point must be a non-empty dict variable -> value (got {point!r})")
+    require_exact(_flow_matrix(point.values()), "point")
+    name = name or "fixed point"
+    sizes = _model_sizes(flow.loss, sizes)
+    at = _flow_matrix(flow.rhs[v].subs(point) for v in flow.variables)
+    zero = check_identity(at, 0, sizes=sizes, name=f"{name}: the flow vanishes there")
+    control = check_nonzero(_flow_matrix(flow.rhs.values()), sizes=sizes, name="control: the flow is not 0")
+    return combine(name, [zero, control], f"every right-hand side vanishes at {point}")
+
+
+def check_fixed_points(flow, expected: list, *, sizes=None, name: str | None = None) -> CheckResult:
+    """The fixed points of ``flow`` are exactly ``expected`` (a list of dicts), by ``theory.fixed_points``.
+
+    INCONCLUSIVE with the solver's reason when the fixed points are a positive-dimensional family or could not
+    be solved (never a silent partial answer); REFUTED when the solved set differs.
+    """
+    from theory.derive import fixed_points
+
+    from theory.derive import Flow
+
+    if not isinstance(flow, Flow):
+        raise TypeError(f"flow must be a theory.Flow or RestrictedFlow (got {type(flow).__name__})")
+    name = name or "the fixed points"
+    sizes = _model_sizes(flow.loss, sizes)
+    found = fixed_points(flow)
+    if found.status == "none" and not expected:
+        return check_identity(sp.Integer(len(expected)), 0, sizes=sizes, name=f"{name}: there are none")
+    if found.status in ("positive-dimensional", "unsolved"):
+        return inconclusive(name, _UNCAPPED, found.reason)
+    expected = [{k: sp.sympify(v) for k, v in e.items()} for e in expected]
+    unmatched = [e for e in expected if not any(all(sp.cancel(p[k] - e[k]) == 0 for k in e) for p in found.points)]
+    extra = [p for p in found.points if not any(all(sp.cancel(p[k] - e[k]) == 0 for k in e) for e in expected)]
+    if unmatched or extra:
+        return refuted(name, _UNCAPPED, "the solved fixed points differ from the expected ones",
+                       {"expected but not fixed": str(unmatched), "fixed but not expected": str(extra),
+                        "residual": f"{len(unmatched) + len(extra)} points differ"})
+    checks = [check_fixed_point(flow, p, sizes=sizes, name=f"{name}: {p}") for p in found.points]
+    return combine(name, checks, f"{found.reason}; each substituted back")
+
+
+def check_prediction(model, values: dict, algorithm, *, N=None, sizes=None, name: str | None = None) -> CheckResult:
+    """The model at ``values`` predicts like ``algorithm`` (a ``theory.Algorithm``) on every prompt.
+
+    For the default ``(x; y)`` embedding the difference is decided for symbolic ``N`` (every prompt length).
+    Control: the model's prediction at ``values`` is not identically zero.
+    """
+    from theory.derive import Algorithm, N_sym, prediction_difference, zero_algorithm
+    from theory.models import LinearAttention
+
+    if not isinstance(model, LinearAttention):
+        raise TypeError(f"model must be a theory.LinearAttention (got {type(model).__name__})")
+    if not isinstance(algorithm, Algorithm):
+        raise TypeError(f"algorithm must be a theory.Algorithm such as theory.one_step_gd(D, eta) "
+                        f"(got {type(algorithm).__name__})")
+    N = N_sym if N is None else N
+    name = name or f"prediction equals {algorithm.name}"
+    sizes = dict(sizes or {})
+    if model.embedding.name.startswith("(x; y)"):
+        sizes.setdefault("D", model.E - 1)
+    if isinstance(N, int):
+        sizes.setdefault("N", N)
+    model_side = prediction_difference(model, values, zero_algorithm(algorithm.D), N)
+    algorithm_side = sp.expand(model_side - prediction_difference(model, values, algorithm, N))
+    # unevaluated difference: its free symbols (N) are those the zero test decides for every value
+    same = check_identity(sp.Add(model_side, -algorithm_side, evaluate=False), 0, sizes=sizes,
+                          name=f"{name}: the two predictions")
+    control = check_nonzero(model_side, sizes=sizes, name="control: the model's prediction is not identically 0")
+    return combine(name, [same, control], f"model minus {algorithm.name} vanishes for every prompt")

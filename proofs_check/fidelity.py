@@ -132,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         import subprocess
 
-        run = subprocess.run([sys.executable, "-m", "proofs_check.cli", "verify", "--json",
+        from ._names import qualify
+
+        run = subprocess.run([sys.executable, "-m", qualify("proofs_check.cli"), "verify", "--json",
                               *sorted({c.paper for c in claims})], capture_output=True, text=True)
         doc = json.loads(run.stdout)
     verdicts = {v["id"]: v for v in doc["claims"]}

@@ -150,8 +150,10 @@ class MutantResult:
 
 # ----------------------------------------------------------------------------- patching helpers
 def _own_modules():
+    from ._names import legacy
+
     return [m for name, m in list(sys.modules.items())
-            if m is not None and name.split(".", 1)[0] in _OWN_PREFIXES]
+            if m is not None and (legacy(name) or "").split(".", 1)[0] in _OWN_PREFIXES]
 
 
 def _import_theory() -> None:
@@ -161,9 +163,11 @@ def _import_theory() -> None:
 
     import theory
 
+    from ._names import qualify
+
     for info in pkgutil.iter_modules(theory.__path__):
         with contextlib.suppress(Exception):
-            importlib.import_module(f"theory.{info.name}")
+            importlib.import_module(qualify(f"theory.{info.name}"))
     from .registry import all_claims
 
     all_claims()
@@ -185,7 +189,9 @@ def patch_everywhere(module: str, attr: str, make: Callable[[object], object]):
     import importlib
     from unittest import mock
 
-    mod = importlib.import_module(module)
+    from ._names import qualify
+
+    mod = importlib.import_module(qualify(module))
     original = getattr(mod, attr)
     replacement = make(original)
     with contextlib.ExitStack() as stack:
@@ -201,7 +207,9 @@ def patch_method(module: str, cls: str, attr: str, make: Callable[[object], obje
     import importlib
     from unittest import mock
 
-    klass = getattr(importlib.import_module(module), cls)
+    from ._names import qualify
+
+    klass = getattr(importlib.import_module(qualify(module)), cls)
     original = getattr(klass, attr)
     with mock.patch.object(klass, attr, make(original)):
         yield
@@ -577,8 +585,13 @@ def model_mutants(full: bool = True) -> list[ModelMutant]:
 
 # ----------------------------------------------------------------------------- statement mutants
 def _paths(expr, path=()):
-    """Paths (tuples of argument indices) to every node of a SymPy tree, parents first."""
+    """Paths (tuples of argument indices) to every node of a SymPy tree, parents first (a matrix symbol's
+    or identity's shape is its type, not a constant of the statement: not descended into)."""
+    import sympy as sp
+
     yield path, expr
+    if isinstance(expr, (sp.MatrixSymbol, sp.Identity, sp.ZeroMatrix)):
+        return
     for k, arg in enumerate(getattr(expr, "args", ())):
         yield from _paths(arg, path + (k,))
 
@@ -660,9 +673,13 @@ def statement_mutants(claim, limit: int | None = None) -> list[StatementMutant]:
             if node.is_Number:
                 variants = [(v, f"constant {node} -> {v}") for v in _number_variants(node)]
             elif node.is_Symbol and len(own) > 1:
-                # one replacement per occurrence: the next symbol of the same component (cyclic)
-                other = own[(own.index(node) + 1) % len(own)] if node in own else symbols[0]
-                variants = [(other, f"symbol {node} -> {other}")]
+                # one replacement per occurrence: the next symbol of the same component (cyclic), of the
+                # same kind (a scalar for a scalar, a matrix symbol of the same shape for a matrix symbol):
+                # a scalar swapped for a matrix is an ill-typed statement no check can decide
+                kind = [s for s in own if getattr(s, "shape", None) == getattr(node, "shape", None)]
+                pool = kind if node in kind else own
+                other = pool[(pool.index(node) + 1) % len(pool)] if node in pool else symbols[0]
+                variants = [(other, f"symbol {node} -> {other}")] if other != node else []
             for new, what in variants:
                 try:
                     mutated = _replace_at(comp, path, new)

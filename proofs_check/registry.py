@@ -13,13 +13,14 @@ from typing import Callable
 
 from .verdicts import CheckResult, Method, Verdict, run_check
 
-#: Modules that register claims, in display order.
+#: Modules that register claims, in display order (legacy names; see :mod:`proofs_check._names`).
 CLAIM_MODULES = (
     "proofs_check.claims.oswald2022",
     "proofs_check.claims.zheng2024",
     "proofs_check.claims.zheng2024_dynamics",
     "proofs_check.claims.simulations",
     "proofs_check.claims.related",
+    "proofs_check.claims.zfb2024",
     "proofs_check.claims.zsls2025",
 )
 
@@ -269,7 +270,9 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    for name in CLAIM_MODULES:
+    from ._names import qualify
+
+    for name in map(qualify, CLAIM_MODULES):      # legacy names: "mesacheck." prefixed when installed
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

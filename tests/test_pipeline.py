@@ -147,3 +147,109 @@ def test_bad_descriptions_fail_with_one_line_naming_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def _one_d_flow():
+    model = LinearAttention(D=1)
+    L = population_loss(model, InContextRegression(1))
+    M = Manifold(model, {"W_KQ_1": sp.Matrix([[a, 0], [0, 0]]), "v_1": sp.Matrix([0, b])}, (a, b))
+    return model, L, M.restrict(L)
+
+
+def _pipeline_checks():
+    import proofs_check as pc
+
+    model, L, red = _one_d_flow()
+    gd = {"W_KQ_1": sp.Matrix([[1, 0], [0, 0]]), "v_1": sp.Matrix([0, N / (N + 2)])}
+    off = Manifold(model, {"W_KQ_1": sp.Matrix([[0, a], [0, 0]]), "v_1": sp.Matrix([b, 0])}, (a, b)).restrict(L)
+    return [
+        ("invariant", lambda: pc.check_invariant(red), lambda: pc.check_invariant(off)),
+        ("conserved", lambda: pc.check_conserved(red, a ** 2 - b ** 2), lambda: pc.check_conserved(red, a ** 2 + b ** 2)),
+        ("fixed point", lambda: pc.check_fixed_point(red, {a: N / (N + 2) / b}),
+         lambda: pc.check_fixed_point(red, {a: N / (N + 1) / b})),
+        ("prediction", lambda: pc.check_prediction(model, gd, one_step_gd(1, N / (N + 2))),
+         lambda: pc.check_prediction(model, gd, one_step_gd(1, N / (N + 1)))),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_pipeline_checks_verify_the_truth_and_refute_a_wrong_variant(index):
+    what, good, bad = _pipeline_checks()[index]
+    ok, wrong = good(), bad()
+    assert ok.status.value == "VERIFIED", (what, ok.detail)
+    assert "every N" in ok.scope, ok.scope  # symbolic N earned, not declared
+    assert wrong.status.value == "REFUTED", (what, wrong.detail)
+
+
+def test_a_curve_of_fixed_points_is_inconclusive_never_a_partial_list():
+    import proofs_check as pc
+
+    _, _, red = _one_d_flow()
+    result = pc.check_fixed_points(red, [])
+    assert result.status.value == "INCONCLUSIVE"
+    assert "positive dimension" in result.reason
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_k_layer_gd_construction_is_k_gd_steps_and_its_loss_is_theirs(n):
+    import proofs_check as pc
+    from theory import k_step_gd
+
+    eta = SYMBOLS["eta"]
+    model = oswald_model(1, layers=2)
+    values = {key: (sp.diag(1, 0) if key.startswith("W_KQ") else sp.diag(0, -eta / n)) for key in model.parameters}
+    assert pc.check_prediction(model, values, k_step_gd(1, eta, 2), N=n, sizes={"D": 1, "N": n}).status.value == \
+        "VERIFIED"
+    assert pc.check_prediction(model, values, k_step_gd(1, eta, 1), N=n).status.value == "REFUTED"
+    task = InContextRegression(1)
+    L = population_loss(model, task, N=n)
+    xs, ys = zip(*[task.token(k)[:2] for k in range(1, n + 1)])
+    gd2 = k_step_gd(1, eta, 2).on_data(list(xs), list(ys), task.x_q)
+    assert sp.expand(L.at(values) - task.expect((gd2 - task.target()) ** 2 / 2, blocks=n)) == 0
+    if n == 2:  # the deep gradient is the derivative of the deep loss (one weight, exact)
+        s = model.parameters["W_PV_1_L1"][1, 0]
+        eps = sp.Symbol("epsilon")
+        moved = dict(model.with_values(values)) | {s: eps}
+        assert sp.expand(sp.diff(L.at(moved), eps).subs(eps, 0) - L.gradient_at(values, symbols=[s])[s]) == 0
+
+
+def test_the_exported_symbols_are_the_ones_the_library_derives_with():
+    from theory import dynamics, lattice_count, related, zheng_patterns
+
+    library = {"a": dynamics.a_sym, "b": dynamics.b_sym, "u": dynamics.u_sym, "T": zheng_patterns.T_sym,
+               "t": lattice_count.t_sym, "N": related.N_sym, "n": related.n_sym, "s": related.s_sym,
+               "eta": related.eta_sym}
+    for name, symbol in library.items():
+        assert SYMBOLS[name] == symbol, name  # same name and assumptions: the same SymPy symbol
+    assert SYMBOLS["a"] != sp.Symbol("a")  # a Symbol without the assumptions is another symbol
+
+
+def test_a_non_gaussian_input_law_changes_the_loss_through_its_fourth_moment():
+    from theory import RademacherLaw
+
+    model = LinearAttention(D=1, fixed={"W_KQ_1": sp.diag(1, 0), "v_1": sp.Matrix([0, SYMBOLS["eta"]])})
+    gauss = population_loss(model, InContextRegression(1)).at({})
+    rade = population_loss(model, InContextRegression(1, law=RademacherLaw(1))).at({})
+    # x^2 = 1 for Rademacher inputs: beta = w exactly, so the risk is (eta - 1)^2 / 2 for every N
+    assert sp.expand(rade - (SYMBOLS["eta"] - 1) ** 2 / 2) == 0
+    assert sp.expand(gauss - rade) != 0  # the Gaussian's E x^4 = 3 enters
+    xs, ys = zip(*[InContextRegression(1).token(k)[:2] for k in (1, 2)])
+    task = InContextRegression(1, law=RademacherLaw(1))
+    direct = task.expect((model.predict(list(xs), list(ys), task.x_q) - task.target()) ** 2 / 2, blocks=2)
+    assert sp.expand(rade.subs(N, 2) - direct) == 0
+
+
+def test_the_readme_example_runs_and_says_what_its_comments_say():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = text[text.index("## Your own model"):]
+    code = block[block.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    pc, flow, a, b = namespace["pc"], namespace["flow"], namespace["a"], namespace["b"]
+    assert pc.check_invariant(flow).status.value == "VERIFIED"
+    assert pc.check_conserved(flow, a ** 2 - b ** 2).status.value == "VERIFIED"
+    scope = pc.check_prediction(namespace["model"], namespace["at"], namespace["one_step_gd"](1, namespace["N"] / (namespace["N"] + 2))).scope
+    assert scope == "symbolic-at-sizes: every N; at D in {1}"

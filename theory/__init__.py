@@ -39,7 +39,7 @@ from .models import (SYMBOLS, Embedding, Features, LinearAttention, oswald_model
 from .tasks import AutoregressiveTask, FeatureMoments, InContextRegression, isserlis
 from .derive import (Algorithm, FixedPoints, Flow, Manifold, PopulationLoss, RestrictedFlow, conserved_quantities,
                      fixed_points, gradient_flow, is_zero, k_step_gd, one_step_gd, population_loss, prediction_difference,
-                     preconditioned_gd)
+                     preconditioned_gd, zero_algorithm)
 from .related import N_sym, eta_sym, n_sym, one_step_risk, optimal_step, s_sym, zfb_second_moment
 
 __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "RegressionPrompt",
@@ -62,8 +62,11 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
            "regression_embedding", "zheng_model", "AutoregressiveTask", "FeatureMoments", "InContextRegression",
            "isserlis", "Algorithm", "FixedPoints", "Flow", "Manifold", "PopulationLoss", "RestrictedFlow",
            "conserved_quantities", "gradient_flow", "is_zero", "k_step_gd", "one_step_gd",
-           "population_loss", "prediction_difference", "preconditioned_gd",
+           "population_loss", "prediction_difference", "preconditioned_gd", "zero_algorithm",
            # related work (spec related.md)
            "N_sym", "eta_sym", "n_sym", "s_sym", "one_step_risk", "optimal_step", "zfb_second_moment"]
+from .derive_statements import instantiate  # noqa: E402 - a stated closed form at explicit matrices (issue 10)
+
+__all__ += ["instantiate"]
 from .derive_radicals import fixed_point_candidates  # noqa: E402
 __all__ += ["fixed_point_candidates"]

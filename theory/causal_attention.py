@@ -142,14 +142,18 @@ def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
     from .causal_model import causal_model
+    from .models import zheng_model
 
-    model = causal_model()
-    context = range(1, t + model.context_last + 1)
-    E = sp.Matrix.hstack(*[embedding(X, i) for i in context])
+    structure, model = causal_model(), zheng_model(d)
+    structure.rho_at(t)  # the normaliser must be positive at this step
+    context = range(1, t + structure.context_last + 1)
     if X_conj.shape != X.shape:
         raise ValueError(f"X_conj must have the shape of X {X.shape} (got {X_conj.shape})")
-    E_H = sp.Matrix.hstack(*[embedding(X_conj, i) for i in context]).T
-    return (W_PV * (E * (E_H * (W_KQ * embedding(X, t))))) / model.rho_at(t)
+    # the prediction of the model description (theory.models), at these weights
+    at = dict(zip(model.parameters["v_1"], W_PV.T)) | dict(zip(model.parameters["W_KQ_1"], W_KQ))
+    tokens = [embedding(X, i) for i in context]
+    conj_tokens = [embedding(X_conj, i) for i in context]
+    return model.apply(tokens, embedding(X, t), conj_tokens).xreplace(at)
 
 
 def manifold_AB(A: sp.Matrix, B: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:

@@ -37,7 +37,7 @@ from .validation import fail, require_int, require_matrix, require_scalar, requi
 
 __all__ = ["PopulationLoss", "population_loss", "Flow", "gradient_flow", "Manifold", "RestrictedFlow",
            "conserved_quantities", "FixedPoints", "fixed_points", "Algorithm", "one_step_gd",
-           "preconditioned_gd", "k_step_gd", "prediction_difference", "is_zero"]
+           "preconditioned_gd", "k_step_gd", "zero_algorithm", "prediction_difference", "is_zero"]
 
 
 def is_zero(expr) -> bool:
@@ -79,10 +79,13 @@ class PopulationLoss:
     b: sp.Matrix
     c: tuple
     scope: str
+    direct: object = None
     _gradient: dict | None = field(default=None, repr=False)
 
     @property
     def expr(self) -> sp.Expr:
+        if self.direct is not None:  # a deep model: the full symbolic loss (slow beyond a few weights)
+            return self.direct.loss({})
         total = sp.Integer(0)
         for k, C in enumerate(self.coefficients):
             GC = self.G * C
@@ -92,6 +95,8 @@ class PopulationLoss:
     def at(self, values: dict) -> sp.Expr:
         """``L`` at weights ``values`` (symbol -> value or block name -> Matrix), expanded."""
         sub = self.model.with_values(values)
+        if self.direct is not None:
+            return self.direct.loss(sub)
         total = sp.Integer(0)
         for k, C in enumerate(self.coefficients):
             Cv = C.xreplace(sub).applyfunc(sp.expand)
@@ -102,6 +107,8 @@ class PopulationLoss:
         """``symbol -> dL/dsymbol`` for the trained symbols, optionally at a substitution ``values``."""
         sub = self.model.with_values(values) if values else {}
         symbols = self.model.symbols if symbols is None else tuple(symbols)
+        if self.direct is not None:
+            return {s: self.direct.derivative(s, sub) for s in symbols}
         out = {s: sp.Integer(0) for s in symbols}
         for k, C in enumerate(self.coefficients):
             Cv = C.xreplace(sub) if sub else C
@@ -123,7 +130,7 @@ class PopulationLoss:
         return self._gradient
 
 
-def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 2)) -> PopulationLoss:
+def population_loss(model: LinearAttention, task, N=N_sym, scale=None) -> PopulationLoss:
     r"""Exact population loss of ``model`` under ``task``.
 
     Parameters
@@ -132,8 +139,9 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 
     task : InContextRegression or AutoregressiveTask
     N : Symbol or int
         Context length for in-context regression (default the symbol ``N``: exact for every N).
-    scale : Expr
-        ``c`` in :math:`L = c\,\mathbb{E}\|\hat y - y\|^2` (default 1/2).
+    scale : Expr, optional
+        ``c`` in :math:`L = c\,\mathbb{E}\|\hat y - y\|^2` (default the task's: 1/2 for regression, Zheng's
+        ``LOSS_SCALE`` for the autoregressive task).
 
     Returns
     -------
@@ -150,7 +158,7 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 
     require_type("model", model, LinearAttention, "a theory.LinearAttention")
     require_type("task", task, (InContextRegression, AutoregressiveTask),
                  "a theory.InContextRegression or theory.AutoregressiveTask")
-    scale = require_scalar("scale", scale, "the loss scale c > 0")
+    scale = task.default_scale if scale is None else require_scalar("scale", scale, "the loss scale c > 0")
     if scale.is_positive is not True:
         fail("scale", "positive", scale, "the loss is c E||yhat - y||^2 with c > 0")
     if isinstance(task, InContextRegression):
@@ -158,9 +166,13 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=sp.Rational(1, 
             raise ValueError(f"model (D = {model.E - 1}) and task (D = {task.D}) must have the same input dimension")
         if not (N == N_sym):
             N = require_int("N", N, minimum=1, why="the number of context tokens")
-    elif isinstance(task, AutoregressiveTask):
-        if model.E != model.embedding.dim:  # pragma: no cover
-            raise ValueError("inconsistent model")
+    if model.layers > 1:
+        if not isinstance(task, InContextRegression) or not isinstance(N, int):
+            raise ValueError(f"a deep model (layers = {model.layers}) has an exact loss at an integer N on in-context "
+                             f"regression (got N = {N}, task {type(task).__name__}): pass N=2, 3, ...")
+        direct = task.direct_loss(model, N, scale)
+        return PopulationLoss(model, task, N, scale, (), sp.zeros(0, 0), sp.zeros(0, 0), (),
+                              f"N = {N}, D = {task.D} (explicit prompt, {model.layers} layers)", direct=direct)
     moments = task.feature_moments(model, N)
     feats = model.features()
     keep = [f for f in range(moments.G.rows) if moments.G[f, f] != 0]
@@ -196,9 +208,10 @@ class Flow:
             fail("variables", "Symbols, each with an entry in rhs", self.variables,
                  f"missing {missing}" if missing else "")
 
-    def derivative_of(self, quantity) -> sp.Expr:
-        """``dQ/dt`` along the flow for an expression ``Q`` of the variables."""
-        return sp.expand(sum((sp.diff(quantity, v) * self.rhs[v] for v in self.variables), sp.Integer(0)))
+    def derivative_of(self, quantity, expand: bool = True) -> sp.Expr:
+        """``dQ/dt`` along the flow for an expression ``Q`` of the variables (unexpanded if ``expand=False``)."""
+        total = sp.Add(*[sp.diff(quantity, v) * self.rhs[v] for v in self.variables])
+        return sp.expand(total) if expand else total
 
 
 def gradient_flow(loss: PopulationLoss) -> Flow:
@@ -215,12 +228,16 @@ class RestrictedFlow(Flow):
     Attributes
     ----------
     residuals : dict Symbol -> Expr
-        Zero exactly when the manifold is invariant (decide with ``proofs_check.check_identity``).
+        Zero exactly when the manifold is invariant (decide with ``proofs_check.check_invariant``).
     manifold : Manifold
+    velocity, tangent : Matrix
+        ``-grad L`` on the manifold and its tangential part ``J rdot`` (equal iff invariant).
     """
 
     residuals: dict = field(default_factory=dict)
     manifold: object = None
+    velocity: sp.Matrix | None = None
+    tangent: sp.Matrix | None = None
 
     @property
     def invariant(self) -> bool:
@@ -298,7 +315,8 @@ class Manifold:
         rdot = (JtJ.LUsolve(J.T * V)).applyfunc(sp.cancel)
         resid = (V - J * rdot).applyfunc(sp.cancel)
         residuals = {s: r for s, r in zip(self.model.symbols, resid)}
-        return RestrictedFlow(dict(zip(self.variables, rdot)), self.variables, loss, residuals=residuals, manifold=self)
+        return RestrictedFlow(dict(zip(self.variables, rdot)), self.variables, loss, residuals=residuals, manifold=self,
+                              velocity=V, tangent=J * rdot)
 
 
 def conserved_quantities(flow: Flow, degree: int = 2) -> list:
@@ -397,11 +415,22 @@ def fixed_points(flow: Flow, variables=None) -> FixedPoints:
     except NotImplementedError as exc:
         return FixedPoints("unsolved", [], f"finitely many fixed points, but SymPy cannot solve the basis: {exc}",
                            basis)
-    good = [s for s in sols if set(s) >= set(vs) and all(is_zero(e.subs(s)) for e in eqs)]
-    if len(good) != len(sols):
-        return FixedPoints("unsolved", good, "some solutions returned by SymPy do not satisfy the equations", basis)
-    return FixedPoints("finite", good, f"{len(good)} isolated fixed point(s) (zero-dimensional Groebner basis)",
-                       basis)
+    good, open_ = [], []
+    for sol in sols:
+        if not set(sol) >= set(vs):
+            return FixedPoints("unsolved", [], f"SymPy returned a partial solution {sol}", basis)
+        try:
+            if not all(is_zero(e.subs(sol)) for e in eqs):
+                return FixedPoints("unsolved", [], f"SymPy's solution {sol} does not satisfy the equations", basis)
+            good.append(sol)
+        except ValueError:  # radicals: decided by proofs_check's exact zero test (check_fixed_points)
+            open_.append(sol)
+    if open_:
+        return FixedPoints("finite", good + open_, f"{len(good) + len(open_)} isolated fixed point(s) (zero-dimensional "
+                           f"Groebner basis); {len(open_)} with radicals are substituted back by "
+                           "proofs_check.check_fixed_points, not here", basis)
+    return FixedPoints("finite", good, f"{len(good)} isolated fixed point(s) (zero-dimensional Groebner basis), each "
+                       "substituted back", basis)
 
 
 # ----------------------------------------------------------------------------- named algorithms
@@ -423,6 +452,12 @@ class Algorithm:
         A = sum((sp.Matrix(x) * sp.Matrix(x).T for x in xs), sp.zeros(self.D, self.D)) / n
         beta = sum((y * sp.Matrix(x) for x, y in zip(xs, ys)), sp.zeros(self.D, 1)) / n
         return sp.expand(self.predict(A, beta, sp.Matrix(x_q), n))
+
+
+def zero_algorithm(D: int) -> Algorithm:
+    """The algorithm that always predicts 0 (a control: a model is not trivially zero)."""
+    D = require_int("D", D, minimum=1)
+    return Algorithm("the zero predictor", lambda A, beta, xq, N: sp.Integer(0), D)
 
 
 def one_step_gd(D: int, eta) -> Algorithm:
@@ -469,7 +504,7 @@ def prediction_difference(model: LinearAttention, values: dict, algorithm: Algor
     require_type("algorithm", algorithm, Algorithm, "a theory.Algorithm (theory.one_step_gd, ...)")
     D = algorithm.D
     sub = model.with_values(values)
-    if model.embedding.name.startswith("(x; y)"):
+    if model.embedding.name.startswith("(x; y)") and model.layers == 1:
         if model.E != D + 1:
             raise ValueError(f"algorithm is for D = {D}, the model for D = {model.E - 1}")
         feats = model.features()

@@ -49,7 +49,9 @@ SYMBOLS = {
     "a": sp.Symbol("a", real=True),
     "b": sp.Symbol("b", real=True),
     "u": sp.Symbol("u", real=True),
-    "c": sp.Symbol("c", positive=True),
+    "c": sp.Symbol("c", real=True),
+    "n": sp.Symbol("n", integer=True, positive=True),
+    "s": sp.Symbol("s", positive=True),
 }
 N = SYMBOLS["N"]
 
@@ -98,11 +100,13 @@ def regression_embedding(D: int) -> Embedding:
                      lambda x, y=0: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix([[0]])), f"(x; y), D = {D}")
 
 
-def pair_embedding(d: int) -> Embedding:
-    r"""Zheng et al.'s embedding :math:`e_i = (x_i; x_{i-1})`, ``E = 2d`` (the query is :math:`e_t` itself)."""
+def pair_embedding(d: int, n_blocks: int = 2) -> Embedding:
+    r"""Zheng et al.'s embedding: ``n_blocks`` stacked tokens, :math:`e_i = (x_i; x_{i-1})` for two blocks
+    (the time shifts are the task's, :class:`theory.causal_model.CausalModel`), ``E = n_blocks d``."""
     d = require_int("d", d, minimum=1, why="the token dimension counts coordinates")
-    stack = lambda x, prev: sp.Matrix.vstack(sp.Matrix(x), sp.Matrix(prev))  # noqa: E731
-    return Embedding(2 * d, stack, stack, f"(x_i; x_(i-1)), d = {d}")
+    n_blocks = require_int("n_blocks", n_blocks, minimum=1)
+    stack = lambda *parts: sp.Matrix.vstack(*[sp.Matrix(p) for p in parts])  # noqa: E731
+    return Embedding(n_blocks * d, stack, stack, f"(x_i; x_(i-1)), d = {d}")
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ class Features:
 
 
 class LinearAttention:
-    """A (multi-head) linear-attention model described by its parts (see the module docstring).
+    r"""A (multi-head) linear-attention model described by its parts (see the module docstring).
 
     Parameters
     ----------
@@ -158,6 +162,10 @@ class LinearAttention:
         ``rho(N)`` with ``N`` the number of context tokens (default ``N``).
     fixed : dict, optional
         ``block name -> Matrix``: blocks held fixed (not trained), e.g. ``{"v_1": Matrix([0, 0, 1])}``.
+    layers : int, >= 1
+        Depth ``K`` (``value="full"``): each layer but the last updates every token
+        :math:`z \leftarrow z + \sum_h W^{PV}_h (S/\rho) (KQ)_h z` (von Oswald et al., Eq. (5)); the last one
+        reads out. Blocks of layer ``l`` are named ``W_KQ_<h>_L<l>``, ``W_PV_<h>_L<l>``.
     name : str
 
     Attributes
@@ -178,7 +186,7 @@ class LinearAttention:
 
     def __init__(self, D: int | None = None, *, embedding: Embedding | None = None, heads: int = 1,
                  parametrisation: str = "merged", rank: int | None = None, value: str = "readout", readout=-1,
-                 readout_sign: int = 1, normaliser=N, fixed: dict | None = None, name: str = "model"):
+                 readout_sign: int = 1, normaliser=N, fixed: dict | None = None, layers: int = 1, name: str = "model"):
         if (D is None) == (embedding is None):
             raise ValueError("LinearAttention needs exactly one of D (the default (x; y) embedding) and embedding= "
                              f"(got D={D!r}, embedding={embedding!r})")
@@ -196,6 +204,10 @@ class LinearAttention:
                              f"{parametrisation!r}): drop rank or use separate K and Q")
         self.rank = E if rank is None else require_int("rank", rank, minimum=1, maximum=E)
         self.value = require_choice("value", value, ("readout", "full"))
+        self.layers = require_int("layers", layers, minimum=1)
+        if self.layers > 1 and self.value != "full":
+            raise ValueError(f"layers = {layers} needs value='full' (got value={value!r}): a deeper layer reads the "
+                             "tokens the previous one wrote, so every row of W_PV matters")
         coords = [readout] if isinstance(readout, int) and not isinstance(readout, bool) else list(readout) \
             if isinstance(readout, (list, tuple, range)) else None
         if not coords or any(isinstance(c, bool) or not isinstance(c, int) or not -E <= c < E for c in coords):
@@ -219,10 +231,21 @@ class LinearAttention:
                              for s in self.parameters[key] if isinstance(s, sp.Symbol))
 
     # ------------------------------------------------------------------ description
+    def _tag(self, h: int, layer: int) -> str:
+        """Block suffix: ``h`` for one layer, ``h_L<layer>`` for deep models."""
+        return f"{h}" if self.layers == 1 else f"{h}_L{layer}"
+
     def _shapes(self) -> dict:
+        shapes = {}
+        for layer in range(1, self.layers + 1):
+            shapes |= self._layer_shapes(layer)
+        return shapes
+
+    def _layer_shapes(self, layer: int) -> dict:
         E, r, R = self.E, self.rank, len(self.readout)
         shapes = {}
-        for h in range(1, self.heads + 1):
+        for k in range(1, self.heads + 1):
+            h = self._tag(k, layer)
             if self.parametrisation == "merged":
                 shapes[f"W_KQ_{h}"] = (E, E)
             else:
@@ -237,7 +260,7 @@ class LinearAttention:
     def _blocks(self) -> dict:
         blocks = {}
         for key, (rows, cols) in self._shapes().items():
-            base, h = key.rsplit("_", 1)
+            base, h = (key.rsplit("_", 2)[0], "".join(key.rsplit("_", 2)[1:])) if "_L" in key else key.rsplit("_", 1)
             stem = base.replace("_", "")
             sep = "," if max(rows, cols) > 9 else ""
             blocks[key] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(
@@ -259,17 +282,17 @@ class LinearAttention:
             out[key] = val
         return out
 
-    def kq(self, h: int) -> sp.Matrix:
-        """The merged key-query matrix of head ``h`` (1-based), ``(E, E)``."""
-        p = self.parameters
-        return p[f"W_KQ_{h}"] if self.parametrisation == "merged" else p[f"K_{h}"].T * p[f"Q_{h}"]
+    def kq(self, h: int, layer: int = 1) -> sp.Matrix:
+        """The merged key-query matrix of head ``h`` (1-based) in ``layer``, ``(E, E)``."""
+        p, tag = self.parameters, self._tag(h, layer)
+        return p[f"W_KQ_{tag}"] if self.parametrisation == "merged" else p[f"K_{tag}"].T * p[f"Q_{tag}"]
 
-    def value_rows(self, h: int) -> sp.Matrix:
+    def value_rows(self, h: int, layer: int = 1) -> sp.Matrix:
         """The readout rows of head ``h``'s value-projection matrix, ``(|R|, E)``."""
-        p = self.parameters
+        p, tag = self.parameters, self._tag(h, layer)
         if self.value == "readout":
-            return p[f"v_{h}"].T
-        return sp.Matrix([p[f"W_PV_{h}"].row(k) for k in self.readout])
+            return p[f"v_{tag}"].T
+        return sp.Matrix([p[f"W_PV_{tag}"].row(k) for k in self.readout])
 
     def with_values(self, values: dict | None) -> dict:
         """``symbol -> value`` substitution for ``values`` keyed by symbol or by block name."""
@@ -300,17 +323,29 @@ class LinearAttention:
         ``conj_tokens`` are the entrywise conjugates (default: the tokens, real data); ``n`` the number of
         context tokens put into the normaliser (default ``len(tokens)``).
         """
-        conj_tokens = tokens if conj_tokens is None else conj_tokens
+        real = conj_tokens is None
+        if self.layers > 1 and not real:
+            raise ValueError("a deep model (layers > 1) takes real tokens: pass conj_tokens=None")
+        conj_tokens = tokens if real else conj_tokens
+        n = len(tokens) if n is None else n
+        inv_rho = 1 / self.normaliser.subs(N, n)
+        tokens, query = list(tokens), sp.Matrix(query)
+        for layer in range(1, self.layers):  # every layer but the last rewrites the whole stream
+            S = sum((z * z.T for z in tokens), sp.zeros(self.E, self.E))
+            update = sum((self.parameters[f"W_PV_{self._tag(h, layer)}"] * S * self.kq(h, layer)
+                          for h in range(1, self.heads + 1)), sp.zeros(self.E, self.E)) * inv_rho
+            tokens = [z + update * z for z in tokens]
+            query = query + update * query
+            conj_tokens = tokens
         S = sp.zeros(self.E, self.E)
         for z, zc in zip(tokens, conj_tokens):
             S += z * zc.T
-        n = len(tokens) if n is None else n
-        return self._from_moments(S, query, 1 / self.normaliser.subs(N, n))
+        return self._from_moments(S, query, inv_rho, self.layers)
 
-    def _from_moments(self, S, zq, inv_rho) -> sp.Matrix:
+    def _from_moments(self, S, zq, inv_rho, layer: int = 1) -> sp.Matrix:
         out = sp.zeros(len(self.readout), 1)
         for h in range(1, self.heads + 1):
-            out += self.value_rows(h) * (S * (self.kq(h) * zq)) * inv_rho
+            out += self.value_rows(h, layer) * (S * (self.kq(h, layer) * zq)) * inv_rho
         if self.value == "full":
             out += sp.Matrix([zq[k] for k in self.readout])
         return self.readout_sign * out
@@ -324,7 +359,10 @@ class LinearAttention:
         return out[0] if out.shape == (1, 1) else out
 
     def features(self) -> Features:
-        """The prediction as cubic features ``S_ij z_q,k / rho`` with weight-polynomial coefficients."""
+        """The prediction as cubic features ``S_ij z_q,k / rho`` with weight-polynomial coefficients (one layer)."""
+        if self.layers > 1:
+            raise ValueError(f"features exist for one layer only (got layers = {self.layers}): a deep model's "
+                             "prediction is not linear in the context sums; use an integer N")
         E = self.E
         S = sp.Matrix(E, E, lambda i, j: sp.Symbol(f"S_{i + 1}{j + 1}"))
         zq = sp.Matrix(E, 1, lambda i, j: sp.Symbol(f"zq_{i + 1}"))
@@ -343,18 +381,21 @@ class LinearAttention:
                 f"{self.value}, readout {list(self.readout)}, rho = {self.normaliser})")
 
 
-def zheng_model(d: int, rho=None) -> LinearAttention:
-    r"""Zheng et al.'s causal model as an instance: ``e_i = (x_i; x_{i-1})``, readout the first ``d``
-    coordinates of :math:`W^{PV} E E^H W^{KQ} e_t / \rho_t` with :math:`\rho_t = t - 1` for ``t`` context tokens
-    (``theory.dynamics.RHO`` read at call time)."""
-    if rho is None:
-        from .dynamics import RHO
+def zheng_model(d: int) -> LinearAttention:
+    r"""Zheng et al.'s causal model as an instance, read from :func:`theory.causal_model.causal_model` (its one
+    definition): the embedding's blocks from its time shifts, the readout the first ``d`` coordinates of
+    :math:`W^{PV} E_t E_t^H W^{KQ} e_t / \rho_t`, and :math:`\rho` from its ``rho`` with the context
+    :math:`e_1..e_{t + c}` of ``N = t + c`` tokens (``c = context_last``)."""
+    from .causal_model import causal_model
 
-        rho = sp.sympify(RHO).subs(SYMBOLS["t"], N)
-    return LinearAttention(embedding=pair_embedding(d), readout=list(range(d)), normaliser=rho, name="zheng2024")
+    cm = causal_model()
+    rho = sp.sympify(cm.rho).subs(SYMBOLS["t"], N - cm.context_last)
+    return LinearAttention(embedding=pair_embedding(d, cm.n_blocks), readout=list(range(d)), normaliser=rho,
+                           name="zheng2024")
 
 
-def oswald_model(D: int) -> LinearAttention:
+def oswald_model(D: int, layers: int = 1) -> LinearAttention:
     r"""von Oswald et al.'s one-layer LSA as an instance: residual stream, :math:`\hat y = -[z_q + W^{PV} S W^{KQ} z_q]_y`
     (no normaliser: their constructions carry :math:`\eta/N`)."""
-    return LinearAttention(D=D, value="full", readout_sign=-1, normaliser=sp.Integer(1), name="oswald2022")
+    return LinearAttention(D=D, value="full", readout_sign=-1, normaliser=sp.Integer(1), layers=layers,
+                           name="oswald2022")

@@ -111,6 +111,10 @@ class InContextRegression:
         :math:`\Omega` (default ``I``).
     query_covariance : None, list or Matrix
         :math:`\Lambda_q` (default :math:`\Lambda`): covariate shift at test time.
+    law : TokenLaw, optional
+        A non-Gaussian law of the inputs :math:`x_n` and :math:`x_q` (a real :class:`theory.moments.TokenLaw` of
+        dimension ``D``, e.g. ``RademacherLaw(D)``, ``DiscreteLaw``, a user's ``MomentTableLaw``), used through its
+        exact moment functional; exclusive with ``covariance`` and ``query_covariance``.
 
     Examples
     --------
@@ -122,9 +126,22 @@ class InContextRegression:
     """
 
     name = "in-context regression"
+    default_scale = sp.Rational(1, 2)
 
-    def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None):
+    def __init__(self, D: int, covariance=None, noise=0, weight_covariance=None, query_covariance=None, law=None):
         self.D = require_int("D", D, minimum=1, why="the input dimension counts coordinates")
+        self.law = None
+        if law is not None:
+            require_type("law", law, TokenLaw, "a theory.TokenLaw of the inputs (e.g. theory.RademacherLaw(D))")
+            if law.d != self.D or not law.is_real:
+                fail("law", f"a real law in dimension D = {self.D}", law,
+                     f"it has d = {law.d}" if law.d != self.D else "in-context regression has real inputs")
+            if covariance is not None or query_covariance is not None:
+                raise ValueError("law and covariance/query_covariance are exclusive (got both): the law fixes the "
+                                 "inputs' covariance")
+            self.law = law
+            covariance = sp.Matrix(self.D, self.D, lambda i, j: law.expect(tuple(
+                (int(i == k) + int(j == k), 0) for k in range(self.D))))
         self.Lambda = _covariance("covariance", covariance, self.D, 1)
         self.Omega = _covariance("weight_covariance", weight_covariance, self.D, 1)
         self.Lambda_q = self.Lambda if query_covariance is None else _covariance(
@@ -152,10 +169,11 @@ class InContextRegression:
     # ---------------------------------------------------------------- expectations
     def expect(self, expr, blocks: int = 0) -> sp.Expr:
         """Exact expectation of a polynomial in ``w``, ``x_q`` and the first ``blocks`` tokens' symbols."""
-        groups = [(list(self.w), self.Omega), (list(self.x_q), self.Lambda_q)]
+        x_cov = self.law if self.law is not None else None
+        groups = [(list(self.w), self.Omega), (list(self.x_q), x_cov or self.Lambda_q)]
         for n in range(1, blocks + 1):
             x, _, eps = self.token(n)
-            groups.append((list(x), self.Lambda))
+            groups.append((list(x), x_cov or self.Lambda))
             groups.append(([eps], sp.Matrix([[self.noise]])))
         gens = [s for g, _ in groups for s in g]
         poly = sp.Poly(sp.expand(expr), *gens)
@@ -163,13 +181,28 @@ class InContextRegression:
         for exps, coeff in poly.terms():
             value, k = sp.Integer(1), 0
             for syms, cov in groups:
-                idx = tuple(i for i in range(len(syms)) for _ in range(exps[k + i]))
+                if isinstance(cov, TokenLaw):
+                    value *= cov.expect(tuple((exps[k + i], 0) for i in range(len(syms))))
+                else:
+                    idx = tuple(i for i in range(len(syms)) for _ in range(exps[k + i]))
+                    value *= isserlis(cov, idx)
                 k += len(syms)
-                value *= isserlis(cov, idx)
                 if value == 0:
                     break
             total += coeff * value
         return sp.expand(total)
+
+    def direct_loss(self, model, N: int, scale) -> "DirectLoss":
+        """``scale * E (yhat - y_q)^2`` over an explicit prompt of ``N`` tokens (any depth), evaluated lazily."""
+        xs, ys = [], []
+        for n in range(1, N + 1):
+            x, y, _ = self.token(n)
+            xs.append(x)
+            ys.append(y)
+        pred = model.predict(xs, ys, self.x_q)
+        if isinstance(pred, sp.MatrixBase):
+            raise ValueError("direct_loss needs a model with one readout coordinate")
+        return DirectLoss(self, pred, self.target(), scale, N)
 
     def _sum_moment(self, factors: tuple, rest: sp.Expr, embed, N) -> sp.Expr:
         """E[prod_r S_{i_r j_r} * rest] with S = sum_n z_n z_n^T, for symbolic or integer N."""
@@ -239,6 +272,26 @@ class InContextRegression:
         return FeatureMoments(G, b, c, scope)
 
 
+class DirectLoss:
+    """The loss of a deep model on an explicit prompt: substitute the weights first, then take the expectation."""
+
+    def __init__(self, task, pred, target, scale, N):
+        self.task, self.pred, self.target, self.scale, self.N = task, pred, target, scale, N
+
+    def loss(self, sub: dict) -> sp.Expr:
+        """``L`` at the substitution ``sub`` (symbols left out stay symbolic)."""
+        resid = self.pred.xreplace(sub) - self.target
+        return self.task.expect(self.scale * resid ** 2, blocks=self.N)
+
+    def derivative(self, symbol, sub: dict) -> sp.Expr:
+        """``dL/dsymbol`` at ``sub``: ``E[2 c (yhat - y) dyhat/dsymbol]``."""
+        dpred = sp.diff(self.pred, symbol).xreplace(sub)
+        if dpred == 0:
+            return sp.Integer(0)
+        resid = self.pred.xreplace(sub) - self.target
+        return self.task.expect(2 * self.scale * resid * dpred, blocks=self.N)
+
+
 class AutoregressiveTask:
     r"""Zheng et al.'s process :math:`x_{t+1} = W x_t` with random phases, at concrete ``d`` and ``T``.
 
@@ -248,7 +301,9 @@ class AutoregressiveTask:
     law : TokenLaw
         Law of :math:`x_1` (``law.d == d``), e.g. ``theory.RealGaussian(d)``.
     T : int, >= 3
-        Sequence length; the loss sums the steps ``t = 2 .. T - 1``.
+        Sequence length; the loss sums the steps ``t = 2 .. T - 1``. The time structure (embedding
+        shifts, steps, target, loss scale) is read from :func:`theory.causal_model.causal_model`, the
+        model's one definition.
     """
 
     name = "autoregressive process"
@@ -260,6 +315,10 @@ class AutoregressiveTask:
             fail("law", f"a law in dimension d = {self.d}", law, f"it has d = {law.d}")
         self.T = require_int("T", T, minimum=3, why="the first prediction needs two context tokens")
         from .causal_attention import conjugate, sequence, token_symbols
+        from .causal_model import causal_model
+
+        self.structure = causal_model()  # time shifts, steps, target and loss scale: Zheng's one definition
+        self.default_scale = sp.sympify(self.structure.loss_scale)
 
         self.symbols = token_symbols(self.d)
         self._X = sequence(self.d, self.T, self.symbols)
@@ -274,52 +333,104 @@ class AutoregressiveTask:
         return [X[:, i] for i in range(self.T)]
 
     def _embedded(self, embed, i: int, conj: bool) -> sp.Matrix:
+        """``e_i``: the blocks are the tokens at the structure's time shifts (``x_s = 0`` outside ``1..T``)."""
         xs = self.tokens(conj)
-        prev = xs[i - 2] if i >= 2 else sp.zeros(self.d, 1)
-        return embed((xs[i - 1], prev))
+        cm = self.structure
+        parts = [xs[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(self.d, 1)
+                 for b in range(cm.n_blocks)]
+        return embed(parts)
 
     def _expect(self, expr) -> sp.Expr:
         s = self.symbols
         return sp.expand(self.law.expect_polynomial(phase_average(expr, s.lam), s.z, s.zbar))
 
     def feature_moments(self, model, N=None) -> FeatureMoments:
-        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``)."""
+        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``).
+
+        The data are sparse polynomials over QQ in ``z``, ``zbar``, ``lambda`` and ``mu`` (``mu_j`` standing for
+        ``conj(lambda_j) = 1/lambda_j``): the phase average keeps the terms with equal ``lambda_j`` and ``mu_j``
+        exponents, and the law's moment functional takes the rest.
+        """
+        from sympy.polys.domains import QQ
+        from sympy.polys.rings import ring
+
         from .models import N as N_sym
 
         if model.E != 2 * self.d and model.embedding.name.startswith("(x_i"):
             raise ValueError(f"model must embed pairs of d = {self.d} tokens (got E = {model.E})")
         feats = model.features()
         S_syms, zq_syms = list(feats.S), list(feats.zq)
-        E, R, F = model.E, len(model.readout), len(feats.monomials)
-        G, b = sp.zeros(F, F), sp.zeros(R, F)
+        E, R, F, d = model.E, len(model.readout), len(feats.monomials), self.d
+        s = self.symbols
+        mu = sp.symbols(f"mu_1:{d + 1}")
+        Ring, *gens = ring(list(s.z) + list(s.zbar) + list(s.lam) + list(mu), QQ)
+        moments: dict = {}
+
+        def expect(poly) -> sp.Expr:
+            total = sp.Integer(0)
+            for monom, coeff in poly.terms():
+                if monom[2 * d:3 * d] != monom[3 * d:]:
+                    continue  # a net phase: averages to 0
+                key = tuple((monom[j], monom[d + j]) for j in range(d))
+                if key not in moments:
+                    moments[key] = self.law.expect(key)
+                total += sp.Rational(coeff.numerator, coeff.denominator) * moments[key]
+            return total
+
+        def to_ring(M):
+            try:
+                return [Ring.from_expr(sp.expand(e)) if e != 0 else Ring.zero for e in M]
+            except (ValueError, sp.PolynomialError, sp.CoercionFailed) as exc:  # pragma: no cover - exotic embeddings
+                raise ValueError(f"the embedding must be polynomial in the tokens with rational coefficients: {exc}")
+
+        X = [sp.Matrix(d, 1, lambda j, _: s.lam[j] ** (k - 1) * s.z[j]) for k in range(1, self.T + 1)]
+        Xc = [sp.Matrix(d, 1, lambda j, _: mu[j] ** (k - 1) * s.zbar[j]) for k in range(1, self.T + 1)]
+        cm = self.structure
+
+        def embedded(i, tokens):
+            parts = [tokens[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(d, 1)
+                     for b in range(cm.n_blocks)]
+            return to_ring(model.embedding.embed(parts))
+
+        G, b = [[sp.Integer(0)] * F for _ in range(F)], [[sp.Integer(0)] * F for _ in range(R)]
         c = [sp.Integer(0)] * R
-        embed = model.embedding.embed
-        for t in range(2, self.T):
-            e = [self._embedded(embed, i, False) for i in range(1, t + 1)]
-            ec = [self._embedded(embed, i, True) for i in range(1, t + 1)]
-            S = sum((z * zc.T for z, zc in zip(e, ec)), sp.zeros(E, E))
-            Sc = sum((zc * z.T for z, zc in zip(e, ec)), sp.zeros(E, E))
-            rho = model.normaliser.subs(N_sym, t)
+        for t in cm.steps(self.T):
+            n_ctx = t + cm.context_last
+            rho = model.normaliser.subs(N_sym, n_ctx)
             if not rho.is_positive:
-                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {t} context tokens")
-            sub = dict(zip(S_syms, S)) | dict(zip(zq_syms, e[-1])) | {feats.inv_rho: 1 / rho}
-            subc = dict(zip(S_syms, Sc)) | dict(zip(zq_syms, ec[-1])) | {feats.inv_rho: 1 / rho}
-            phi = [m.xreplace(sub) for m in feats.monomials]
-            phic = [m.xreplace(subc) for m in feats.monomials]
-            target, targetc = self.tokens()[t], self.tokens(True)[t]
+                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {n_ctx} context tokens")
+            e = [embedded(i, X) for i in range(1, n_ctx + 1)]
+            ec = [embedded(i, Xc) for i in range(1, n_ctx + 1)]
+            S = {sym: sum((e[i][k // E] * ec[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
+            Sc = {sym: sum((ec[i][k // E] * e[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
+            zq, zqc = dict(zip(zq_syms, e[-1])), dict(zip(zq_syms, ec[-1]))
+            inv_rho = QQ(1) / QQ(int(sp.numer(rho)), int(sp.denom(rho))) if rho.is_Rational else None
+            if inv_rho is None:
+                raise ValueError(f"the normaliser must be a rational number at N = {n_ctx} (got {rho})")
+
+            def value(mono, Sv, zv):
+                out = Ring.one
+                for base, power in mono.as_powers_dict().items():
+                    factor = inv_rho if base == feats.inv_rho else (Sv[base] if base in Sv else zv[base])
+                    out = out * factor ** int(power)
+                return out
+
+            phi = [value(m, S, zq) for m in feats.monomials]
+            phic = [value(m, Sc, zqc) for m in feats.monomials]
+            target, targetc = to_ring(X[t + cm.target_shift - 1]), to_ring(Xc[t + cm.target_shift - 1])
             for f in range(F):
                 for g in range(f, F):
-                    val = self._expect(phi[f] * phic[g])
                     if f == g:
-                        G[f, f] += val
+                        G[f][f] += expect(phi[f] * phic[f])
                     else:  # C real: only the real part of the Hermitian Gram matters
-                        val = (val + self._expect(phi[g] * phic[f])) / 2
-                        G[f, g] += val
-                        G[g, f] += val
+                        val = (expect(phi[f] * phic[g]) + expect(phi[g] * phic[f])) / 2
+                        G[f][g] += val
+                        G[g][f] += val
                 for k in range(R):
                     y, yc = target[model.readout[k]], targetc[model.readout[k]]
-                    b[k, f] += (self._expect(phi[f] * yc) + self._expect(phic[f] * y)) / 2
+                    b[k][f] += (expect(phi[f] * yc) + expect(phic[f] * y)) / 2
             for k in range(R):
-                c[k] += self._expect(target[model.readout[k]] * targetc[model.readout[k]])
+                c[k] += expect(target[model.readout[k]] * targetc[model.readout[k]])
+        G, b = sp.Matrix(G), sp.Matrix(b)
         return FeatureMoments(G.applyfunc(sp.expand), b.applyfunc(sp.expand), tuple(c),
                               f"T = {self.T}, d = {self.d}, law {self.law!r}")
