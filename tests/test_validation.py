@@ -136,7 +136,6 @@ ROWS = [
     ("conserved_quantities-flow", lambda: th.conserved_quantities("f"), T, "flow"),
     ("conserved_quantities-degree", lambda: th.conserved_quantities(th.Flow({}, ()), degree=0), V, "degree"),
     ("fixed_points-generic-flow", lambda: th.fixed_points(None), T, "flow"),
-    ("fixed_point_candidates-flow", lambda: th.fixed_point_candidates(None), T, "flow"),
     ("one_step_gd-eta", lambda: th.one_step_gd(1, 0.5), V, "eta"),
     ("preconditioned_gd-P", lambda: th.preconditioned_gd("P"), T, "P"),
     ("k_step_gd-K", lambda: th.k_step_gd(1, 1, 0), V, "K"),

@@ -116,18 +116,3 @@ def test_stored_comparison_with_the_authors_run_agrees():
     tolerance = float(re.search(r"tolerance \(sampling error\): ([0-9.eE+-]+)", text).group(1))
     assert gap < tolerance <= 0.05
 
-
-def test_fixed_point_candidates_where_fixed_points_refuses_radicals():
-    from proofs_check import check_identity
-    from theory import Flow, fixed_point_candidates, fixed_points
-
-    a, lam = sp.Symbol("a", real=True), sp.Symbol("lambda", positive=True)
-    flow = Flow({a: a ** 2 * (N - (N + 2) * lam * a ** 3) / N}, (a,))
-    with pytest.raises(ValueError, match="rational functions only"):
-        fixed_points(flow)                       # the pipeline's gap: radical fixed points
-    fps = fixed_point_candidates(flow)
-    assert fps.status == "finite" and len(fps.points) == 2      # a real: the complex cube roots are dropped
-    for point in fps.points:
-        assert check_identity(flow.rhs[a].subs(point), 0).status is Status.VERIFIED
-    line = Flow({a: a * (N - a)}, (a,))          # where fixed_points decides, its answer is returned as is
-    assert fixed_point_candidates(line).points == fixed_points(line).points

@@ -68,5 +68,3 @@ __all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "Re
 from .derive_statements import instantiate  # noqa: E402 - a stated closed form at explicit matrices (issue 10)
 
 __all__ += ["instantiate"]
-from .derive_radicals import fixed_point_candidates  # noqa: E402
-__all__ += ["fixed_point_candidates"]

@@ -551,7 +551,7 @@ def separate_flow(D):
 
 
 def check_s1_fixed_points(dimensions=S1_DIMENSIONS):
-    from theory import fixed_point_candidates
+    from theory import fixed_points
 
     from proofs_check import check_identity
 
@@ -561,7 +561,7 @@ def check_s1_fixed_points(dimensions=S1_DIMENSIONS):
         model, loss, manifold, reduced, a = separate_flow(D)
         invariant = check_identity(sp.Matrix(list(reduced.residuals.values()) or [0]), 0, sizes={"D": D},
                                    name="balanced axes invariant")
-        fps = fixed_point_candidates(reduced)          # real variables: the real points
+        fps = fixed_points(reduced)                    # real variables: the real points
         points = fps.points if fps.status == "finite" else []
         count = check_identity(sp.Integer(len(points)), stated_count(D), sizes={"D": D},
                                name=f"2^D fixed points ({fps.status}: {fps.reason})")
