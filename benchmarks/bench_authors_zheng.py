@@ -7,7 +7,8 @@ Run:  python benchmarks/bench_authors_zheng.py PATH_TO_CHECKOUT [--m 1000,2000,4
 What one epoch is, for both (the authors' main_train_ar.py with --eval_freq 1): the forward pass on
 the m training sequences, the backward pass, one SGD step, and the forward pass on the test set
 with its loss, ab and prediction ratio logged. Both sides: d = 5, T = 100, Gaussian z, one thread,
-the SAME sequences (ours, handed to their ``get_embedding`` as torch.cfloat), a test set of m
+the SAME sequences (ours, generated in complex64 -- the complex128 values rounded once, the
+precision both sides compute in -- and handed to their ``get_embedding`` as torch.cfloat), a test set of m
 sequences (their script hard-codes 10000; we use m on both sides so that the work is equal).
 Each side runs in its own subprocess, so its peak RSS (ru_maxrss) is its own. The ab after the
 timed epochs is printed for both: the two implementations take the same steps. Each side's
@@ -32,8 +33,10 @@ def _data(m, T, d, seed):
     from numerics import sampling
 
     rng = np.random.default_rng(seed)
-    return (sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng),
-            sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng))
+    # single precision (what both sides compute in: their torch.cfloat, our precision="single"):
+    # the complex128 sequences rounded once, handed to both sides
+    return (sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64),
+            sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64))
 
 
 def _peak_mb():

@@ -63,13 +63,14 @@ class FusedData:
         self.m, self.T, self.d, self.lanes = m, T, d, lanes
         self.dtype = np.dtype(dtype)
         nb = -(-m // lanes)
-        pad = nb * lanes - m
         xx = np.asarray(x)
-        if pad:
-            xx = np.concatenate([xx, np.zeros((pad, T, d), dtype=xx.dtype)])
-        blocks = xx.reshape(nb, lanes, T, d).transpose(0, 2, 3, 1)          # (nb, T, d, lanes)
-        self.xr = np.ascontiguousarray(blocks.real, dtype=self.dtype)
-        self.xi = np.ascontiguousarray(blocks.imag, dtype=self.dtype)
+        # filled block by block: no padded copy of the (complex128) sequences is ever made
+        self.xr = np.zeros((nb, T, d, lanes), dtype=self.dtype)               # padding stays zero
+        self.xi = np.zeros((nb, T, d, lanes), dtype=self.dtype)
+        for b in range(nb):
+            blk = xx[b * lanes:(b + 1) * lanes].transpose(1, 2, 0)            # (T, d, n <= lanes)
+            self.xr[b, :, :, :blk.shape[2]] = blk.real
+            self.xi[b, :, :, :blk.shape[2]] = blk.imag
 
     @property
     def nbytes(self) -> int:

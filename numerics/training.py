@@ -268,14 +268,18 @@ def zheng_loss_and_grad_loop(x: np.ndarray, P: np.ndarray, Q: np.ndarray):
     return loss / m, gP / m, gQ / m
 
 
-def last_step_gram(x: np.ndarray, chunk: int = 2000) -> np.ndarray:
-    """``S_{T-1} = sum_{i<=T-1} e_i e_i^H`` per sequence, shape (m, 2d, 2d)."""
+def last_step_gram(x: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """``S_{T-1} = sum_{i<=T-1} e_i e_i^H`` per sequence, shape (m, 2d, 2d).
+
+    Written into one preallocated array, ``chunk`` sequences at a time: the temporaries (the
+    embeddings of a chunk) stay small beside the result (``4 d^2`` complex numbers a sequence).
+    """
     m, T, d = x.shape
-    out = []
+    out = np.empty((m, 2 * d, 2 * d), dtype=np.result_type(x.dtype, np.complex64))
     for s in range(0, m, chunk):
         e = embed(x[s:s + chunk])[:, : T - 1]
-        out.append(e.swapaxes(1, 2) @ e.conj())
-    return np.concatenate(out)
+        np.matmul(e.swapaxes(1, 2), e.conj(), out=out[s:s + chunk])
+    return out
 
 
 def last_prediction(x: np.ndarray, P, Q, S_last: np.ndarray | None = None) -> np.ndarray:

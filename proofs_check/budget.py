@@ -74,6 +74,18 @@ COST_MODELS: dict[str, Callable[..., tuple]] = {
 }
 
 
+def _zsls(base, rate):
+    """ZSLS 2025 claims at dimension D: exact population loss with symbolic N, cost ~ rate^D (measured on
+    2 shared cores: M2 0.6 / 1.2 / 5 s, M3 1.8 / 3 / 16 s, S1 2 / 5 / 34 s at D = 1, 2, 3)."""
+    def model(D, N=2):
+        seconds = base * rate ** D + 1e-3 * (D * N) ** 2
+        return seconds, 5 * _MB * seconds
+    return model
+
+
+COST_MODELS.update({"zsls2025.M1": _zsls(0.5, 3.2), "zsls2025.M2": _zsls(0.15, 3.5),
+                    "zsls2025.M3": _zsls(0.3, 3.5), "zsls2025.S1": _zsls(0.2, 5.5)})
+
 def time_budget() -> float:
     """Seconds a sized check may take (``MESACHECK_TIME_BUDGET``, default 300)."""
     return _env_number("MESACHECK_TIME_BUDGET", 300.0)

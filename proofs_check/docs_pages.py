@@ -23,6 +23,7 @@ PAPER_TITLES = {
     "zheng2024": "Zheng et al. 2024: On Mesa-Optimization in Autoregressively Trained Transformers",
     "related": "Closely related closed-form results (spec related.md)",
     "zfb2024": "Zhang, Frei, Bartlett 2024: Trained Transformers Learn Linear Models In-Context",
+    "zsls2025": "Zhang, Singh, Latham, Saxe 2025: Training Dynamics of In-Context Learning in Linear Attention",
     "ahn2023": "Ahn, Cheng, Daneshmand, Sra 2023: Transformers learn to implement preconditioned gradient descent",
 }
 VERDICT_START, VERDICT_END = "<!-- verdict -->", "<!-- /verdict -->"

@@ -37,6 +37,12 @@ STATEMENTS = {
         ("Sec. 4.3 / Appendix", "full-one start: beyond Assumption 4.1", r"full-one|C7"),
         ("Figure 1", "the authors' simulations", r"Figure 1"),
     ],
+    "zfb2024": [
+        ("Lemma 5.1", "quadratic problem; its minimum", r"Lemma 5\.1"),
+        ("Lemma 5.2 / App. A.2", "invariance, the (u, U_11) ODE, the balance", r"Lemma 5\.2|Sec\. 5\.2"),
+        ("Theorem 4.1", "limit independent of the init; trained predictor", r"Theorem 4\.1"),
+        ("Sec. 4.2", "query shift tolerated, covariate shift not", r"Sec\. 4\.2"),
+    ],
 }
 
 #: Discrepancies between a paper, its code and our derivation, each shown by a registered claim.
@@ -71,12 +77,24 @@ DISCREPANCIES = [
      "different loss scale rescales time and leaves every limit unchanged; the reduced ODE is the entrywise flow "
      "(the gradient of the loss as a function of the two scalars would carry an extra factor d).",
      ["zheng2024.C3", "zheng2024.C4"]),
+    ("zfb2024", "The query column: we sum the context only (the spec masks the query out of E E^T / N); on the "
+     "paper's manifold both conventions give the same prediction because the query's y-entry is 0, off it they "
+     "differ.", ["zfb2024.F1"]),
+    ("zfb2024", "The reduced objective drops the constant tr(Lambda)/2: the minimum is -tr(Lambda^2 Gamma^-1)/2 "
+     "relative to L(0).", ["zfb2024.F4"]),
+    ("zfb2024", "The limit of u U_11 is Gamma^-1 from every start with u U_11 not on the saddle branch; the "
+     "individual W_* with the tr(Gamma^-2)^(-+1/4) factors need a balanced start (the conserved u^2 - ||U_11||^2 "
+     "= 0).", ["zfb2024.F3"]),
+    ("zfb2024", "Shifts: a query-only shift (x_q ~ N(0, Lambda_q)) is tolerated as N -> infinity; the c^2 factor of "
+     "the covariate-shift statement needs context and query both drawn from N(0, c^2 Lambda).", ["zfb2024.F6"]),
     ("zheng2024", "a_0 b_0 > 0 is sufficient but not necessary: only a_0 = -b_0 converges to the saddle ab = 0.",
      ["zheng2024.A3", "zheng2024.D5"]),
 ]
 
 PAPERS = {"oswald2022": "von Oswald et al. 2022 (arXiv 2212.07677)",
-          "zheng2024": "Zheng et al. 2024 (arXiv 2405.16845), statements as reconstructed in our spec"}
+          "zheng2024": "Zheng et al. 2024 (arXiv 2405.16845), statements as reconstructed in our spec",
+          "zfb2024": "Zhang, Frei, Bartlett 2024 (JMLR; arXiv 2306.09927), statements as reconstructed in our spec "
+                     "(only the paper's opening and contents were readable here)"}
 
 
 def statement_map(claims) -> dict:

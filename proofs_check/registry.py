@@ -22,6 +22,7 @@ CLAIM_MODULES = (
     "proofs_check.claims.simulations",
     "proofs_check.claims.related",
     "proofs_check.claims.zfb2024",
+    "proofs_check.claims.zsls2025",
     "proofs_check.claims.ahn2023",
 )
 

@@ -74,3 +74,53 @@ def test_sequences_are_powers_of_the_phases():
     x, (lam, z) = sampling.zheng_sequences(30, 250, 3, "gaussian", 1.0, 5, return_params=True)
     ref = lam[:, None, :] ** np.arange(250)[None, :, None] * z[:, None, :]
     assert np.abs(x - ref).max() <= 1e-12 * np.abs(z).max()
+
+
+def test_single_precision_sequences_are_the_double_ones_rounded_once():
+    x = sampling.zheng_sequences(600, 40, 3, "gaussian", 1.0, 11)                 # > one 256-sequence block
+    x32 = sampling.zheng_sequences(600, 40, 3, "gaussian", 1.0, 11, dtype=np.complex64)
+    assert x32.dtype == np.complex64 and np.array_equal(x32, x.astype(np.complex64))
+    with pytest.raises(ValueError, match="dtype must be numpy.complex128 or numpy.complex64"):
+        sampling.zheng_sequences(4, 5, 2, dtype=np.float32)
+
+
+def test_fused_layout_pads_with_zero_sequences():
+    x = sampling.zheng_sequences(70, 6, 2, "gaussian", 1.0, 2)
+    fd = fused.FusedData(x, lanes=64)
+    assert fd.xr.shape == (2, 6, 2, 64)
+    back = (fd.xr + 1j * fd.xi).transpose(0, 3, 1, 2).reshape(128, 6, 2)
+    assert np.array_equal(back[:70], x.astype(np.complex64)) and not back[70:].any()
+
+
+def test_last_step_gram_is_the_sum_of_outer_products():
+    x = sampling.zheng_sequences(150, 6, 2, "gaussian", 1.0, 4)                    # several chunks of 64
+    e = training.embed(x)[:, :5]
+    assert np.allclose(training.last_step_gram(x), np.einsum("mta,mtb->mab", e, e.conj()), rtol=1e-12, atol=1e-12)
+
+
+def test_training_path_imports_neither_sympy_nor_matplotlib():
+    # the epoch loop's peak memory is the process's: the packages' other modules stay unloaded
+    import subprocess
+    import sys
+
+    code = ("import sys; from numerics import fused, sampling, training; x = sampling.zheng_sequences(8, 5, 2);"
+            "training.zheng_gd(x, x, lr=1e-4, epochs=1, threads=1);"
+            "print(sorted(m for m in ('sympy', 'matplotlib', 'theory.zheng_population') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=__import__("os").path.dirname(__import__("os").path.dirname(__file__)))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_lazy_package_exports_resolve_like_eager_imports():
+    import numerics
+    import theory
+    from theory import population_derivatives
+    from theory.zheng_population import population_derivatives as direct
+
+    assert population_derivatives is direct
+    assert theory.dynamics.LOSS_SCALE is theory.LOSS_SCALE                      # submodule as an attribute
+    assert numerics.zheng_gd is training.zheng_gd
+    assert set(numerics.__all__) <= set(dir(numerics)) and set(theory.__all__) <= set(dir(theory))
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        theory.nope

@@ -88,13 +88,32 @@ def test_oswald_instance_predicts_like_the_lsa_layer_and_one_gd_step():
     assert prediction_difference(model, values, one_step_gd(D, -eta), N=3) != 0
 
 
-def test_label_noise_risk_equals_the_related_derivation():
-    D = 2
-    eta = SYMBOLS["eta"]
-    s = theory.s_sym
-    model = LinearAttention(D=D, fixed={"W_KQ_1": sp.diag(1, 1, 0), "v_1": sp.Matrix([0, 0, eta])})
-    L = population_loss(model, InContextRegression(D, noise=s ** 2))
-    assert sp.cancel(L.at({}) * 2 - theory.one_step_risk(D).subs(theory.n_sym, N)) == 0
+def _risk_by_hand(d):
+    """The one-step risk by the hand split of the double sum into equal and distinct indices (independent)."""
+    n, s, eta = theory.n_sym, theory.s_sym, SYMBOLS["eta"]
+    x1, x2, w = (sp.symbols(f"{p}_1:{d + 1}") for p in ("x1", "x2", "w"))
+    e1, e2 = sp.symbols("e1 e2")
+    var = {v: 1 for v in (*x1, *x2, *w)} | {e1: s ** 2, e2: s ** 2}
+
+    def E(poly):
+        out = 0
+        for mono, coeff in sp.Poly(sp.expand(poly), *var).terms():
+            term = coeff
+            for k, v in zip(mono, var.values()):
+                term *= 0 if k % 2 else sp.factorial2(k - 1) * v ** (k // 2) if k else 1
+            out += term
+        return sp.expand(out)
+
+    dot = lambda p, q: sum(a * b for a, b in zip(p, q))  # noqa: E731
+    y1, y2 = dot(w, x1) + e1, dot(w, x2) + e2
+    v2 = E(y1 ** 2 * dot(x1, x1)) / n + (n - 1) / n * E(y1 * y2 * dot(x1, x2))
+    return sp.expand(eta ** 2 * v2 - 2 * eta * E(y1 * dot(x1, w)) + E(dot(w, w)))
+
+
+@pytest.mark.parametrize("D", [1, 2])
+def test_label_noise_risk_from_the_pipeline_equals_the_hand_derivation(D):
+    assert sp.cancel(theory.one_step_risk(D) - _risk_by_hand(D)) == 0
+    assert theory.one_step_risk(D).has(theory.s_sym)  # control: the noise enters
 
 
 def test_manifold_invariance_conserved_quantity_and_fixed_points():

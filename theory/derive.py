@@ -173,8 +173,9 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=None) -> Popula
         direct = task.direct_loss(model, N, scale)
         return PopulationLoss(model, task, N, scale, (), sp.zeros(0, 0), sp.zeros(0, 0), (),
                               f"N = {N}, D = {task.D} (explicit prompt, {model.layers} layers)", direct=direct)
-    moments = task.feature_moments(model, N)
     feats = model.features()
+    active = [f for f in range(len(feats.monomials)) if any(row[f] != 0 for row in feats.coefficients)]
+    moments = task.feature_moments(model, N, active=active)
     keep = [f for f in range(moments.G.rows) if moments.G[f, f] != 0]
     G = moments.G.extract(keep, keep)
     b = moments.b.extract(list(range(moments.b.rows)), keep)

@@ -76,6 +76,9 @@ class Kappas(tuple):
     def __new__(cls, kappa0, kappa1, kappa2, kappa3):
         return super().__new__(cls, (kappa0, kappa1, kappa2, kappa3))
 
+    def __getnewargs__(self):                # pickling (process pools, the disk cache) calls __new__ with these
+        return tuple(self)
+
     kappa0 = property(lambda self: self[0])
     kappa1 = property(lambda self: self[1])
     kappa2 = property(lambda self: self[2])

@@ -14,8 +14,9 @@ Label noise
 Model: :math:`x_i, x_q \sim N(0, I_d)`, :math:`w \sim N(0, I_d)`, :math:`y_i = w^\top x_i + \epsilon_i`,
 :math:`\epsilon_i \sim N(0, s^2)`, all independent; predictor
 :math:`\hat y = \eta\, \frac1n \sum_i y_i x_i^\top x_q` (one GD step from 0 on the in-context
-least-squares loss). The risk :math:`R(\eta) = \mathbb{E}(\hat y - w^\top x_q)^2` is derived here
-for symbolic ``n``: with :math:`v = \frac1n\sum_i y_i x_i`,
+least-squares loss). The risk :math:`R(\eta) = \mathbb{E}(\hat y - w^\top x_q)^2` is derived by the
+model-description pipeline (:func:`one_step_risk`: the model with its weights fixed at one GD step) for
+symbolic ``n``; it amounts to, with :math:`v = \frac1n\sum_i y_i x_i`,
 
 .. math:: \mathbb{E}\|v\|^2 = \tfrac1n\,\mathbb{E}[y_1^2\|x_1\|^2]
           + \tfrac{n-1}{n}\,\mathbb{E}[y_1 y_2\, x_1^\top x_2]
@@ -54,6 +55,11 @@ def _expect(poly: sp.Expr, variances: dict) -> sp.Expr:
 def one_step_risk(d: int) -> sp.Expr:
     """:math:`R(\\eta)` for symbolic ``n``, ``s`` and ``eta`` at dimension ``d``.
 
+    An instance of the model-description pipeline: the one-layer model with its weights fixed at one GD
+    step, :math:`W^{KQ} = \\mathrm{diag}(I_d, 0)`, value row :math:`(0, \\dots, 0, \\eta)`, on in-context
+    regression with label-noise variance :math:`s^2`; its population risk :math:`2L` (exact for every
+    ``n``, :func:`theory.derive.population_loss`).
+
     Parameters
     ----------
     d : int, >= 1
@@ -65,21 +71,15 @@ def one_step_risk(d: int) -> sp.Expr:
     """
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ValueError(f"d must be an integer >= 1 (got {d!r}): the input dimension")
-    x1 = sp.symbols(f"x1_1:{d + 1}")
-    x2 = sp.symbols(f"x2_1:{d + 1}")
-    w = sp.symbols(f"w_1:{d + 1}")
-    e1, e2 = sp.symbols("epsilon_1 epsilon_2")
-    variances = {v: sp.Integer(1) for v in (*x1, *x2, *w)}
-    variances.update({e1: s_sym ** 2, e2: s_sym ** 2})
-    dot = lambda a, b: sum(ai * bi for ai, bi in zip(a, b))  # noqa: E731
-    y1, y2 = dot(w, x1) + e1, dot(w, x2) + e2
-    same = _expect(y1 ** 2 * dot(x1, x1), variances)          # E[y^2 |x|^2]
-    distinct = _expect(y1 * y2 * dot(x1, x2), variances)      # E[y_1 y_2 x_1^T x_2]
-    v_norm2 = same / n_sym + (n_sym - 1) / n_sym * distinct   # E|v|^2
-    v_dot_w = _expect(y1 * dot(x1, w), variances)             # E[v^T w]
-    w_norm2 = _expect(dot(w, w), variances)
-    # E over x_q ~ N(0, I): E[(a^T x_q)^2] = |a|^2 with a = eta v - w.
-    return sp.expand(eta_sym ** 2 * v_norm2 - 2 * eta_sym * v_dot_w + w_norm2)
+    from .derive import population_loss
+    from .models import N as N_model
+    from .models import LinearAttention
+    from .tasks import InContextRegression
+
+    gd_step = {"W_KQ_1": sp.diag(*([1] * d + [0])), "v_1": sp.Matrix([0] * d + [eta_sym])}
+    model = LinearAttention(D=d, fixed=gd_step, name="one GD step")
+    risk = population_loss(model, InContextRegression(d, noise=s_sym ** 2), scale=1).at({})
+    return sp.expand(risk.subs(N_model, n_sym))
 
 
 def optimal_step(d: int) -> sp.Expr:

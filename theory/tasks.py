@@ -220,8 +220,12 @@ class InContextRegression:
             total += sp.ff(N, len(partition)) * self.expect(term, blocks=len(partition))
         return sp.expand(total)
 
-    def feature_moments(self, model, N) -> FeatureMoments:
-        """Exact ``G``, ``b``, ``c`` of ``model``'s features for symbolic (or integer) ``N``."""
+    def feature_moments(self, model, N, active=None) -> FeatureMoments:
+        """Exact ``G``, ``b``, ``c`` of ``model``'s features for symbolic (or integer) ``N``.
+
+        ``active`` (feature indices) limits the work to the features with a non-zero coefficient; the
+        other rows and columns are left 0.
+        """
         from .models import N as N_sym
 
         if model.E != model.embedding.dim:  # pragma: no cover - guarded by LinearAttention
@@ -257,14 +261,17 @@ class InContextRegression:
             return cache[key]
 
         F = len(pieces)
+        on = set(range(F)) if active is None else set(active)
         G = sp.zeros(F, F)
         for f in range(F):
             for g in range(f, F):
+                if f not in on or g not in on:
+                    continue
                 (ff, rf), (fg, rg) = pieces[f], pieces[g]
                 G[f, g] = G[g, f] = moment(ff + fg, rf * rg)
         target = self.target()
         R = len(model.readout)
-        b = sp.Matrix(R, F, lambda k, f: moment(pieces[f][0], pieces[f][1] * target))
+        b = sp.Matrix(R, F, lambda k, f: moment(pieces[f][0], pieces[f][1] * target) if f in on else 0)
         # the target is one number (a scalar readout); a multi-coordinate readout has the same target per row
         c = tuple(self.expect(target ** 2) for _ in range(R))
         scope = f"every N (symbolic, set partitions of the context sums), D = {self.D}" if not isinstance(N, int) \
@@ -344,7 +351,7 @@ class AutoregressiveTask:
         s = self.symbols
         return sp.expand(self.law.expect_polynomial(phase_average(expr, s.lam), s.z, s.zbar))
 
-    def feature_moments(self, model, N=None) -> FeatureMoments:
+    def feature_moments(self, model, N=None, active=None) -> FeatureMoments:
         """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``).
 
         The data are sparse polynomials over QQ in ``z``, ``zbar``, ``lambda`` and ``mu`` (``mu_j`` standing for
@@ -415,8 +422,9 @@ class AutoregressiveTask:
                     out = out * factor ** int(power)
                 return out
 
-            phi = [value(m, S, zq) for m in feats.monomials]
-            phic = [value(m, Sc, zqc) for m in feats.monomials]
+            on = set(range(F)) if active is None else set(active)
+            phi = [value(m, S, zq) if f in on else Ring.zero for f, m in enumerate(feats.monomials)]
+            phic = [value(m, Sc, zqc) if f in on else Ring.zero for f, m in enumerate(feats.monomials)]
             target, targetc = to_ring(X[t + cm.target_shift - 1]), to_ring(Xc[t + cm.target_shift - 1])
             for f in range(F):
                 for g in range(f, F):

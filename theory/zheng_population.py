@@ -26,17 +26,22 @@ Zheng et al. (2024), Sec. 3 (loss, gradient flow); spec ``zheng2024.md`` section
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Sequence
 
 import sympy as sp
 
 from .validation import require_bool, require_matrix, require_type
+from sympy.core.add import _addsort
+from sympy.core.mul import _mulsort
 from sympy.polys.domains import QQ_I
 from sympy.polys.rings import ring
 
 from .causal_attention import check_sizes
 from .causal_model import causal_model
 from .moments import TokenLaw
+from .polymatrix import _flint
+from .polymatrix import backend as _poly_backend
 
 __all__ = ["PopulationDerivatives", "population_derivatives"]
 
@@ -62,11 +67,86 @@ class PopulationDerivatives:
     zbar: tuple = field(default=())
 
 
+class _GaussianFlintPoly:
+    """An element ``re + i im`` of ``Q(i)[gens]`` as two FLINT ``fmpq_mpoly`` (C arithmetic).
+
+    The ring operations :func:`_per_sequence_loss_jet` uses (``+``, ``-``, ``*`` by an element
+    or a Gaussian rational, ``**``, truth value) with the meaning of SymPy's ``PolyElement``
+    over ``QQ_I``: the same algorithm runs on either representation.
+    """
+
+    __slots__ = ("re", "im")
+
+    def __init__(self, re, im):
+        self.re, self.im = re, im
+
+    def __bool__(self):
+        return not (self.re.is_zero() and self.im.is_zero())
+
+    def __add__(self, other):
+        return _GaussianFlintPoly(self.re + other.re, self.im + other.im)
+
+    def __sub__(self, other):
+        return _GaussianFlintPoly(self.re - other.re, self.im - other.im)
+
+    def __mul__(self, other):
+        if not isinstance(other, _GaussianFlintPoly):                      # a Gaussian rational
+            x, y = _flint.fmpq(int(other.x.numerator), int(other.x.denominator)), \
+                _flint.fmpq(int(other.y.numerator), int(other.y.denominator))
+            return _GaussianFlintPoly(self.re * x - self.im * y, self.re * y + self.im * x)
+        a, b, c, e = self.re, self.im, other.re, other.im
+        if b.is_zero() and e.is_zero():
+            return _GaussianFlintPoly(a * c, b)
+        if b.is_zero():
+            return _GaussianFlintPoly(a * c, a * e)
+        if e.is_zero():
+            return _GaussianFlintPoly(a * c, b * c)
+        return _GaussianFlintPoly(a * c - b * e, a * e + b * c)
+
+    __rmul__ = __mul__
+
+    def __pow__(self, n: int):
+        out = _GaussianFlintPoly(self.re ** 0, self.im * 0)
+        for _ in range(n):
+            out = out * self
+        return out
+
+
+class _FlintRing:
+    """``QQ_I[gens]`` through :class:`_GaussianFlintPoly`: what :class:`_Context` needs of a ring."""
+
+    def __init__(self, ngens: int):
+        self.ctx = _flint.fmpq_mpoly_ctx.get(tuple(f"g{k}" for k in range(ngens)), "lex")
+        z = self.ctx.from_dict({})
+        self.zero = _GaussianFlintPoly(z, z)
+        self.gens = [_GaussianFlintPoly(g, z) for g in self.ctx.gens()]
+
+    def from_dict(self, terms: dict):
+        """``{exps: (re, im)}`` (fmpq pairs) -> element."""
+        re = {k: v[0] for k, v in terms.items() if v[0]}
+        im = {k: v[1] for k, v in terms.items() if v[1]}
+        return _GaussianFlintPoly(self.ctx.from_dict(re), self.ctx.from_dict(im))
+
+    def constant(self, c):
+        """A Gaussian rational (SymPy's ``QQ_I`` element) as an element."""
+        return self.zero.__add__(_GaussianFlintPoly(self.ctx.constant(1), self.ctx.from_dict({}))) * c
+
+
+def _items(p):
+    """``{exps: (re, im)}`` of a :class:`_GaussianFlintPoly`, parts as ``fmpq``."""
+    zero = _flint.fmpq(0)
+    out = {k: (v, zero) for k, v in p.re.to_dict().items()}
+    for k, v in p.im.to_dict().items():
+        out[k] = (out[k][0], v) if k in out else (zero, v)
+    return out
+
+
 class _Context:
     """The polynomial ring and the token generators at fixed (d, T, parameters)."""
 
-    def __init__(self, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool):
+    def __init__(self, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool, backend: str = "sympy"):
         self.d, self.T = d, T
+        self.flint = backend == "flint"
         self.model = causal_model()
         self.params = tuple(params)
         self.n_pv = 2 * d * d
@@ -79,7 +159,11 @@ class _Context:
         lam = sp.symbols(f"lam_1:{d + 1}")
         mu = sp.symbols(f"mu_1:{d + 1}")
         gens = (*self.params, *self.delta_re, *self.delta_im, *self.z, *self.zbar, *lam, *mu)
-        self.R, *g = ring(gens, QQ_I)
+        if self.flint:
+            self.R = _FlintRing(len(gens))
+            g = self.R.gens
+        else:
+            self.R, *g = ring(gens, QQ_I)
         n_par = len(self.params)
         self.gp = g[:n_par]
         self.gdre = g[n_par:n_par + n_dir]
@@ -96,12 +180,30 @@ class _Context:
             perm[oz + j], perm[oz + d + j] = oz + d + j, oz + j
             perm[oz + 2 * d + j], perm[oz + 3 * d + j] = oz + 3 * d + j, oz + 2 * d + j
         self.perm = perm
-        self.i_unit = self.R(QQ_I(0, 1))
+        self.i_unit = self.R.constant(QQ_I(0, 1)) if self.flint else self.R(QQ_I(0, 1))
 
     def conj(self, p):
+        if self.flint:                       # generators permuted in C, imaginary part negated
+            gens = self.R.ctx.gens()
+            order = [gens[k] for k in self.perm]
+            return _GaussianFlintPoly(p.re.compose(*order), -p.im.compose(*order))
         perm = self.perm
         terms = {tuple(exps[k] for k in perm): QQ_I(c.x, -c.y) for exps, c in p.items()}
         return self.R.from_dict(terms) if terms else self.R.zero
+
+    def items(self, p):
+        """``(exps, coeff)`` of every term: a ``QQ_I`` element, or (flint) an ``(re, im)`` pair of ``fmpq``."""
+        return _items(p).items() if self.flint else p.items()
+
+    def from_items(self, terms: dict):
+        return self.R.from_dict(terms)
+
+    def parts_items(self, p):
+        """``[(0, real-part terms), (1, imaginary-part terms)]``, each an iterable of
+        ``(exps, rational)`` (``fmpq`` or SymPy's ``QQ`` element)."""
+        if self.flint:
+            return [(0, p.re.to_dict().items()), (1, p.im.to_dict().items())]
+        return [(0, ((e, c.x) for e, c in p.items() if c.x)), (1, ((e, c.y) for e, c in p.items() if c.y))]
 
     def x(self, t: int, j: int, conj: bool = False):
         """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_0 = 0."""
@@ -124,6 +226,14 @@ def _to_ring(ctx: _Context, expr):
     if expr.free_symbols - set(ctx.params):
         raise ValueError(f"weights may only contain the declared real parameters {ctx.params} "
                          f"(found {sorted(map(str, expr.free_symbols - set(ctx.params)))})")
+    if ctx.flint:                            # through SymPy's ring in the parameters, then padded
+        if not expr.free_symbols:
+            return ctx.R.constant(QQ_I.from_sympy(expr))
+        Rp = ring(ctx.params, QQ_I)[0]
+        pad = (0,) * (len(ctx.perm) - len(ctx.params))
+        return ctx.R.from_dict({exps + pad: (_flint.fmpq(int(c.x.numerator), int(c.x.denominator)),
+                                             _flint.fmpq(int(c.y.numerator), int(c.y.denominator)))
+                                for exps, c in Rp.from_expr(expr).items()})
     if not expr.free_symbols:
         return ctx.R(ctx.R.domain.from_sympy(expr))
     return ctx.R.from_expr(expr)
@@ -168,10 +278,10 @@ def _phase_blocks(ctx: _Context, poly) -> dict:
     """Split a ring element by its net phase vector (exponent of lambda_j minus that of mu_j)."""
     d, oz = ctx.d, ctx.offset_z
     blocks: dict = {}
-    for exps, coeff in poly.items():
+    for exps, coeff in ctx.items(poly):
         net = tuple(exps[oz + 2 * d + j] - exps[oz + 3 * d + j] for j in range(d))
         blocks.setdefault(net, {})[exps] = coeff
-    return {n: ctx.R.from_dict(terms) for n, terms in blocks.items()}
+    return {n: ctx.from_items(terms) for n, terms in blocks.items()}
 
 
 def _per_sequence_loss_jet(ctx: _Context, pv, kq):
@@ -223,6 +333,47 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
     return loss0, loss1
 
 
+def _fraction(c) -> Fraction:
+    return Fraction(int(c.numerator), int(c.denominator)) if c else Fraction(0)
+
+
+def _monomial(params, pexps, imaginary: bool) -> sp.Expr:
+    """``prod params**pexps`` (times ``I`` if ``imaginary``) as SymPy's ``Mul`` builds it: the
+    factors in its canonical order (``_mulsort``), without re-running ``Mul.flatten``."""
+    factors = [s ** n if n > 1 else s for s, n in zip(params, pexps) if n]
+    if imaginary:
+        factors.append(sp.I)
+    if not factors:
+        return sp.Integer(1)
+    if len(factors) == 1:
+        return factors[0]
+    _mulsort(factors)
+    return sp.Mul._from_args(factors)
+
+
+def _sum_of_distinct(terms: list) -> sp.Expr:
+    """``Add(*terms)`` for terms ``c * monomial`` with pairwise different monomials (nothing to
+    collect), in Add's canonical order (the number first, the rest by ``_addsort``)."""
+    numbers = [t for t in terms if t.is_Number]
+    rest = [t for t in terms if not t.is_Number]
+    if len(numbers) + len(rest) <= 1 or len(numbers) > 1:
+        return sp.Add(*terms)
+    _addsort(rest)
+    return sp.Add._from_args(numbers + rest)
+
+
+def _times_monomial(c: Fraction, mono: sp.Expr) -> sp.Expr:
+    """``Rational(c) * mono`` for a monomial with coefficient 1 (e.g. ``a**2*b``, ``I*a``), built
+    as SymPy's ``Mul`` builds it (the number first, then the monomial's factors) without
+    re-running ``Mul.flatten``."""
+    if c == 1:
+        return mono
+    coeff = sp.Rational(c.numerator, c.denominator)
+    if mono == 1:
+        return coeff
+    return sp.Mul._from_args((coeff, *(mono.args if mono.is_Mul else (mono,))))
+
+
 def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     """Exact E over W (phase lemma) and z (law) of a ring element.
 
@@ -234,42 +385,66 @@ def _expect(ctx: _Context, poly, law: TokenLaw | None, split_directions: bool):
     n_par = len(ctx.params)
     n_dir = ctx.n_dir
     buckets: dict = {}
-    for exps, coeff in poly.items():
-        lam_e = exps[oz + 2 * d:oz + 3 * d]
-        mu_e = exps[oz + 3 * d:oz + 4 * d]
-        if lam_e != mu_e:
-            continue
-        zmono = tuple((exps[oz + j], exps[oz + d + j]) for j in range(d))
-        if split_directions:
-            dirs = exps[n_par:n_par + 2 * n_dir]
-            which = next(k for k, n in enumerate(dirs) if n)
-        else:
-            which = 0
-        key = (which, exps[:n_par], zmono)
-        buckets[key] = buckets.get(key, QQ_I.zero) + coeff
+    for part, terms in ctx.parts_items(poly):                       # real parts, then imaginary parts
+        for exps, c in terms:
+            if exps[oz + 2 * d:oz + 3 * d] != exps[oz + 3 * d:oz + 4 * d]:
+                continue                                             # phase lemma: E_W of the term is 0
+            if split_directions:
+                dirs = exps[n_par:n_par + 2 * n_dir]
+                which = next(k for k, n in enumerate(dirs) if n)
+            else:
+                which = 0
+            key = (which, exps[:n_par], tuple((exps[oz + j], exps[oz + d + j]) for j in range(d)))
+            acc = buckets.get(key)
+            if acc is None:
+                buckets[key] = acc = [0, 0]
+            acc[part] = acc[part] + c
     n_out = 2 * n_dir if split_directions else 1
     out = [[] for _ in range(n_out)]
-    # Build the expanded sum directly (no global expand): real and imaginary parts of each
-    # Gaussian-rational coefficient separately; only a moment that is itself a sum is expanded.
-    for (which, pexps, zmono), coeff in buckets.items():
-        if not coeff:
+    # Build the expanded sum directly (no global expand). A rational moment is folded into the
+    # coefficient of its parameter monomial (exact Fractions), so each monomial is built once; a
+    # moment that is an expression (law symbols, or z's without a law) is expanded term by term.
+    # Either way the terms are (real coefficient) * monomial and I * (real coefficient) * monomial,
+    # the canonical form SymPy's Add gives whatever the grouping.
+    folded: dict = {}
+    for (which, pexps, zmono), (re, im) in buckets.items():
+        re, im = _fraction(re), _fraction(im)
+        if not (re or im):
             continue
-        if law is None:
-            moment = sp.Mul(*(ctx.z[j] ** a * ctx.zbar[j] ** b for j, (a, b) in enumerate(zmono)))
-        else:
-            moment = law.expect(zmono)
-            if moment == 0:
-                continue
+        if law is None:                       # no law: the z-monomial stays, as part of the monomial
+            acc = folded.setdefault((which, pexps + tuple(n for ab in zmono for n in ab)), [Fraction(0), Fraction(0)])
+            acc[0] += re
+            acc[1] += im
+            continue
+        moment = law.expect(zmono)
+        if moment == 0:
+            continue
+        if moment.is_Rational:
+            m = Fraction(int(moment.p), int(moment.q))
+            acc = folded.setdefault((which, pexps), [Fraction(0), Fraction(0)])
+            acc[0] += re * m
+            acc[1] += im * m
+            continue
         mono = sp.Mul(*(s ** n for s, n in zip(ctx.params, pexps) if n))
         terms = sp.Add.make_args(sp.expand(moment * mono)) if moment.is_Add else (moment * mono,)
-        re, im = sp.Rational(int(coeff.x.numerator), int(coeff.x.denominator)), \
-            sp.Rational(int(coeff.y.numerator), int(coeff.y.denominator))
+        re, im = sp.Rational(re.numerator, re.denominator), sp.Rational(im.numerator, im.denominator)
         for term in terms:
             if re:
                 out[which].append(re * term)
             if im:
                 out[which].append(sp.I * im * term)
-    exprs = [sp.Add(*terms) for terms in out]
+    monos: dict = {}
+    distinct = [[] for _ in range(n_out)]                            # one term per (monomial, re/im)
+    gens = (*ctx.params, *(g for pair in zip(ctx.z, ctx.zbar) for g in pair))
+    for (which, pexps), (re, im) in folded.items():
+        if pexps not in monos:                                       # shared by every direction
+            monos[pexps] = (_monomial(gens, pexps, False), _monomial(gens, pexps, True))
+        mono, imono = monos[pexps]
+        if re:
+            distinct[which].append(_times_monomial(re, mono))
+        if im:
+            distinct[which].append(_times_monomial(im, imono))
+    exprs = [sp.Add(*terms, *more) if terms else _sum_of_distinct(more) for terms, more in zip(out, distinct)]
     return exprs if split_directions else exprs[0]
 
 
@@ -286,7 +461,8 @@ def require_law(law, d: int | None = None, optional: bool = False) -> None:
 
 
 def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law: TokenLaw | None,
-                           params: Sequence[sp.Symbol] = (), gradient: bool = True) -> PopulationDerivatives:
+                           params: Sequence[sp.Symbol] = (), gradient: bool = True,
+                           backend: str | None = None) -> PopulationDerivatives:
     r"""Exact population loss and gradient at the weights ``(W_PV, W_KQ)``.
 
     Parameters
@@ -303,6 +479,10 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
         Real parameters appearing in the weights.
     gradient : bool
         If False, only the loss is computed (``grad_*`` are zero matrices).
+    backend : {None, "flint", "sympy"}
+        Polynomial arithmetic of the expansion: FLINT's (C, ``pip install 'mesacheck[fast]'``)
+        or SymPy's sparse polynomials; ``None`` takes :func:`theory.polymatrix.backend` (flint
+        when installed, unless ``MESACHECK_POLY_BACKEND=sympy``). Both give identical results.
 
     Returns
     -------
@@ -333,7 +513,13 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
         if any(p.name.startswith(r) for r in reserved):
             raise ValueError(f"params must not use the reserved names z_*, zbar_*, lam_*, mu_*, dre*, dim* "
                              f"(got {p.name!r}): rename the symbol")
-    ctx = _Context(d, T, params, gradient)
+    if backend is None:
+        backend = _poly_backend()
+    if backend not in ("flint", "sympy"):
+        raise ValueError(f"backend must be 'flint', 'sympy' or None (got {backend!r}): None picks flint when installed")
+    if backend == "flint" and _flint is None:
+        raise ValueError("backend='flint' needs python-flint: pip install 'mesacheck[fast]' (or pass backend='sympy')")
+    ctx = _Context(d, T, params, gradient, backend)
     pv, kq = _jet_weights(ctx, W_PV, W_KQ)
     loss0, loss1 = _per_sequence_loss_jet(ctx, pv, kq)
     loss = _expect(ctx, loss0, law, split_directions=False)
