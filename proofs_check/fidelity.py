@@ -43,6 +43,12 @@ STATEMENTS = {
         ("Theorem 4.1", "limit independent of the init; trained predictor", r"Theorem 4\.1"),
         ("Sec. 4.2", "query shift tolerated, covariate shift not", r"Sec\. 4\.2"),
     ],
+    "ahn2023": [
+        ("Eq. (3)-(4)", "the linear transformer: W_PV = P, W_KQ = Q, TF = -[Z_L]", r"Eq\. \(1\), \(3\), \(4\)"),
+        ("Lemma 1", "forward pass = preconditioned GD", r"Lemma 1"),
+        ("Theorem 1", "single-layer global optimum, Gamma^-1", r"Theorem 1, Eq\. \(6\)"),
+        ("Eq. (7)", "the isotropic optimum", r"Eq\. \(7\)"),
+    ],
 }
 
 #: Discrepancies between a paper, its code and our derivation, each shown by a registered claim.
@@ -87,11 +93,20 @@ DISCREPANCIES = [
      "= 0).", ["zfb2024.F3"]),
     ("zfb2024", "Shifts: a query-only shift (x_q ~ N(0, Lambda_q)) is tolerated as N -> infinity; the c^2 factor of "
      "the covariate-shift statement needs context and query both drawn from N(0, c^2 Lambda).", ["zfb2024.F6"]),
+    ("ahn2023", "Transpose: with the paper's Attn = P Z M (Z^T Q Z) (Eq. 3) the forward pass is w_{l+1} = w_l - "
+     "A_l^T grad R(w_l); Lemma 1's Eq. (9) reads A_l, true only for symmetric A_l. The authors' code forms z_q^T Q z_i "
+     "(W_KQ = Q^T, matching Eq. 9 as printed, not Eq. 3); Theorems 1-4 use symmetric A_l and are unaffected.",
+     ["ahn2023.M", "ahn2023.L1"]),
+    ("ahn2023", "Loss scale: the paper's f = E(TF - w^T x_q)^2 has no factor 1/2 (mesacheck's scale 1/2): same "
+     "minimisers. The manifold Q = -diag(A, 0) with A symmetric is not invariant under the flow for an anisotropic "
+     "Sigma; Q's first d columns are.", ["ahn2023.T1"]),
     ("zheng2024", "a_0 b_0 > 0 is sufficient but not necessary: only a_0 = -b_0 converges to the saddle ab = 0.",
      ["zheng2024.A3", "zheng2024.D5"]),
 ]
 
-PAPERS = {"oswald2022": "von Oswald et al. 2022 (arXiv 2212.07677)",
+PAPERS = {"ahn2023": "Ahn, Cheng, Daneshmand, Sra 2023 (NeurIPS; arXiv 2306.00297), read from a transcription of "
+                     "the NeurIPS PDF whose displayed equations are missing (see ahn2023's module docstring)",
+          "oswald2022": "von Oswald et al. 2022 (arXiv 2212.07677)",
           "zheng2024": "Zheng et al. 2024 (arXiv 2405.16845), statements as reconstructed in our spec",
           "zfb2024": "Zhang, Frei, Bartlett 2024 (JMLR; arXiv 2306.09927), statements as reconstructed in our spec "
                      "(only the paper's opening and contents were readable here)"}
