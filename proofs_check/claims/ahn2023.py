@@ -19,6 +19,14 @@ Conventions, paper -> mesacheck (pinned by ``ahn2023.M``):
   only the last row ``b^T`` of ``P`` matters, the pipeline's value row ``v = b``;
 * the in-context loss (5) is ``E (TF - w^T x_q)^2`` with no factor 1/2 (the pipeline's ``scale=1/2``):
   the minimisers and fixed points are the same, loss values differ by the factor 2.
+
+Sources read: the paper's text as stored here is a transcription of the NeurIPS PDF whose displayed
+equations are missing (the arXiv HTML was not available). The statements come from its prose (Theorem 1's
+hypotheses, "(1/n) sum_k lambda_k acts as a regularizer", Sec. 6's ``P Z M sigma(Z^T Q Z)``, Appendix
+A.1's ``(b^T G A + w*^T) x``), from the authors' code, and, for the displays (6), (7) and (9), from a
+third-party review that quotes them: ``Q_0 = -U diag(1/(((n+1)/n) lambda_i + (1/n) sum_k lambda_k)) U^T``,
+``Q_0 = -(1/((n-1)/n + (d+2)/n)) diag(I, 0)`` and ``w_{l+1} = w_l - A_l grad R(w_l)``. Eq. (9)'s ``A_l``
+(rather than ``A_l^T``) should be confirmed against the paper itself.
 """
 from __future__ import annotations
 
