@@ -8,9 +8,9 @@ import pytest
 pytest_plugins = ["pytester"]
 
 CONFTEST = '''
-from proofs_check.registry import Check, Claim, _REGISTRY, register
-from proofs_check.checks import check_close
-from proofs_check.verdicts import Method, inconclusive, refuted, verified
+from mesacheck.proofs_check.registry import Check, Claim, _REGISTRY, register
+from mesacheck.proofs_check.checks import check_close
+from mesacheck.proofs_check.verdicts import Method, inconclusive, refuted, verified
 
 M = Method.EXACT_RANDOM_INSTANCES
 
@@ -33,8 +33,8 @@ import pytest
 import sympy as sp
 from hypothesis import strategies as st
 
-from proofs_check.registry import Check, Claim
-from proofs_check.verdicts import Method, inconclusive, refuted, verified
+from mesacheck.proofs_check.registry import Check, Claim
+from mesacheck.proofs_check.verdicts import Method, inconclusive, refuted, verified
 
 x, y = sp.symbols("x y")
 M = Method.SYMBOLIC_AT_SIZES
@@ -66,7 +66,7 @@ def test_property_counterexample(mesacheck):
 
 @pytest.mark.mesacheck_claim
 def test_claim_verified():
-    from proofs_check.checks import check_identity
+    from mesacheck.proofs_check.checks import check_identity
     return Claim("mine.ok", "ok", "me", checks=[Check("c", M, lambda: check_identity(x * (x + 1), x ** 2 + x))])
 
 
@@ -170,7 +170,7 @@ def test_undeclared(mesacheck):
 
 def test_a_broken_claim_module_fails_one_item_and_does_not_break_collection(pytester):
     pytester.makeconftest('''
-import proofs_check.registry as registry
+import mesacheck.proofs_check.registry as registry
 
 def _broken():
     raise ImportError("claims module failed to import")
