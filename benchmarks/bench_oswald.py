@@ -16,6 +16,9 @@ import time
 
 import sympy as sp
 
+# the repository's folders under their legacy names (installed, they are mesacheck.*)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
 
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()

@@ -17,6 +17,9 @@ import sys
 import time
 from pathlib import Path
 
+# the repository's folders under their legacy names (installed, they are mesacheck.*)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
 
 def verify_wall(args: list[str]) -> tuple[float, int, str]:
     env = dict(os.environ, MESACHECK_NO_CACHE="1")

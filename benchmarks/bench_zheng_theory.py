@@ -14,6 +14,10 @@ from __future__ import annotations
 import argparse
 import time
 import timeit
+import sys
+
+# the repository's folders under their legacy names (installed, they are mesacheck.*)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
 
 def bench_claims() -> float:

@@ -17,6 +17,9 @@ import subprocess
 import sys
 import time
 
+# the repository's folders under their legacy names (installed, they are mesacheck.*)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
