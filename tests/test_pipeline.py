@@ -279,3 +279,16 @@ def test_fixed_points_of_univariate_flows(rhs, count):
     # SymPy 1.14 with python-flint failed on monoms(order="lex") for univariate integer polynomials
     fp = fixed_points(Flow({a: rhs}, (a,)))
     assert fp.status == "finite" and len(fp.points) == count
+
+
+def test_a_deep_model_and_a_stack_of_one_layer_models_are_the_same_computation():
+    from theory import stacked_forward
+
+    deep = oswald_model(1, layers=2)
+    one = oswald_model(1)
+    point = _random_point(deep.symbols, seed=7)
+    per_layer = [{"W_PV_1": deep.parameters[f"W_PV_1_L{l}"].xreplace(point),
+                  "W_KQ_1": deep.parameters[f"W_KQ_1_L{l}"].xreplace(point)} for l in (1, 2)]
+    xs = [sp.Matrix([sp.Rational(1, 2)]), sp.Matrix([-2])]
+    ys, xq = [sp.Integer(3), sp.Rational(-1, 3)], sp.Matrix([5])
+    assert deep.predict(xs, ys, xq, point) == stacked_forward(one, per_layer, xs, ys, xq).prediction != 0

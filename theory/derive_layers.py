@@ -31,7 +31,7 @@ from .models import LinearAttention
 from .polymatrix import PolyMatrix
 from .validation import fail, require_type
 
-__all__ = ["StackedForward", "stacked_forward"]
+__all__ = ["StackedForward", "stacked_forward", "stack_tokens"]
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,43 @@ def stacked_forward(model: LinearAttention, layers: Sequence[dict], xs: Sequence
         sub = model.with_values(values)
         subs.append([(model.parameters[f"W_PV_{h}"].xreplace(sub), model.kq(h).xreplace(sub))
                      for h in range(1, model.heads + 1)])
-    ring = _polynomial_ring([*context, query, *(m for heads in subs for pair in heads for m in pair)], inv_rho)
+    history_c, history_q = stack_tokens(context, query, subs, inv_rho)
+    predictions = []
+    for z in history_q:
+        out = model.readout_sign * sp.Matrix([z[k] for k in model.readout])
+        predictions.append(out[0] if out.shape == (1, 1) else out)
+    return StackedForward(history_c, history_q, predictions)
+
+
+def stack_tokens(context: list, query: sp.Matrix, layers: list, inv_rho, expand: bool = True) -> tuple[list, list]:
+    r"""The one place where layers are stacked: every token updated by
+    :math:`z \leftarrow z + \sum_h W^{PV}_h (S/\rho) (KQ)_h z`, keys and values from the context.
+
+    Parameters
+    ----------
+    context : list of Matrix (E, 1)
+    query : Matrix (E, 1)
+    layers : list (one per layer) of lists (one per head) of pairs ``(W_PV, KQ)``, each (E, E)
+    inv_rho : Expr
+        ``1 / rho(n)``.
+    expand : bool
+        Expanded polynomials (on a polynomial ring when possible); ``False`` keeps SymPy's unexpanded
+        products, cheaper when the weights are symbols to be substituted later.
+
+    Returns
+    -------
+    (context history, query history)
+        The tokens after ``0 .. L`` layers (used by :func:`stacked_forward` and by
+        :meth:`theory.LinearAttention.apply` for ``layers > 1``).
+    """
+    ring = _polynomial_ring([*context, query, *(m for heads in layers for pair in heads for m in pair)], inv_rho) \
+        if expand else None
     lift = (lambda m: PolyMatrix.from_sympy(m, ring)) if ring is not None else (lambda m: m)
-    drop = (lambda m: m.to_sympy()) if ring is not None else (lambda m: m.applyfunc(sp.expand))
+    drop = (lambda m: m.to_sympy()) if ring is not None else \
+        ((lambda m: m.applyfunc(sp.expand)) if expand else (lambda m: m))
     ctx, qry = [lift(z) for z in context], lift(query)
-    history_c, history_q = [context], [query]
-    for heads in subs:
+    history_c, history_q = [list(context)], [query]
+    for heads in layers:
         S = None
         for z in ctx:
             S = z * z.T if S is None else S + z * z.T
@@ -126,11 +157,7 @@ def stacked_forward(model: LinearAttention, layers: Sequence[dict], xs: Sequence
         qry = qry + update * qry
         history_c.append([drop(z) for z in ctx])
         history_q.append(drop(qry))
-    predictions = []
-    for z in history_q:
-        out = model.readout_sign * sp.Matrix([z[k] for k in model.readout])
-        predictions.append(out[0] if out.shape == (1, 1) else out)
-    return StackedForward(history_c, history_q, predictions)
+    return history_c, history_q
 
 
 def _polynomial_ring(matrices, inv_rho):

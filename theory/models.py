@@ -329,14 +329,13 @@ class LinearAttention:
         conj_tokens = tokens if real else conj_tokens
         n = len(tokens) if n is None else n
         inv_rho = 1 / self.normaliser.subs(N, n)
-        tokens, query = list(tokens), sp.Matrix(query)
-        for layer in range(1, self.layers):  # every layer but the last rewrites the whole stream
-            S = sum((z * z.T for z in tokens), sp.zeros(self.E, self.E))
-            update = sum((self.parameters[f"W_PV_{self._tag(h, layer)}"] * S * self.kq(h, layer)
-                          for h in range(1, self.heads + 1)), sp.zeros(self.E, self.E)) * inv_rho
-            tokens = [z + update * z for z in tokens]
-            query = query + update * query
-            conj_tokens = tokens
+        if self.layers > 1:  # stacked in one place (theory.derive_layers.stack_tokens), read out at the end
+            from .derive_layers import stack_tokens
+
+            weights = [[(self.parameters[f"W_PV_{self._tag(h, layer)}"], self.kq(h, layer))
+                        for h in range(1, self.heads + 1)] for layer in range(1, self.layers + 1)]
+            _, queries = stack_tokens(list(tokens), sp.Matrix(query), weights, inv_rho, expand=False)
+            return self.readout_sign * sp.Matrix([queries[-1][k] for k in self.readout])
         S = sp.zeros(self.E, self.E)
         for z, zc in zip(tokens, conj_tokens):
             S += z * zc.T
