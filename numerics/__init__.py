@@ -30,15 +30,8 @@ _EXPORTS = {
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = ["FlowResult", "geometric_grid", "integrate_flow", "integrate_on_times", "integrate_reduced",
-           "reduced_jac", "reduced_rhs", "diagonal_statistics", "empirical_limit_with_error",
-           "PopulationCoefficients", "integrate_population", "integrate_full_population", "pack_full", "unpack_full", "kappas", "limit_ab_from_kappas", "moment_tensor",
-           "population_coefficients", "population_gradient", "population_loss", "ZHENG_LAWS", "oswald_tasks",
-           "sample_initial_tokens", "sample_phases", "zheng_sequences", "SIMULATIONS", "SimulationResult",
-           "simulate", "simulation_names", "AdamResult", "GDResult", "compare_lsa_to_gd", "line_search_gd",
-           "lsa_loss_and_grad", "lsa_predict", "train_lsa_adam", "zheng_gd", "zheng_loss_and_grad",
-           "SweepError", "expand_grid", "run_sweep", "compare_recurrent_lsa", "fitted_gdpp_parameters",
-           "lsa_recurrent_sensitivity"]
+#: The public names: exactly those of ``_EXPORTS`` (one list, so a new export cannot be half-added).
+__all__ = [name for names in _EXPORTS.values() for name in names]
 
 
 def __getattr__(name):

@@ -51,29 +51,8 @@ _EXPORTS = {
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = ["LSAWeights", "Tokens", "lsa_layer", "lsa_forward", "prediction", "RegressionPrompt",
-           "regression_prompt", "gd_construction", "gdpp_construction", "least_squares_loss",
-           "least_squares_gradient", "gd_step", "gd_iterates", "matrix_terms", "reduced_terms",
-           "PolyMatrix", "latex",
-           "TokenLaw", "RealGaussian", "ComplexGaussian", "AnisotropicGaussian", "SparseLaw", "FullOneLaw",
-           "RademacherLaw", "UniformLaw", "StudentTLaw", "DiscreteLaw", "MomentTableLaw", "Kappas", "KAPPA_SYMBOLS",
-           "phase_average", "phase_expectation", "token_symbols", "sequence", "conjugate", "embedding",
-           "causal_prediction", "manifold_AB", "manifold_ab", "check_sizes", "population_derivatives",
-           "PopulationDerivatives", "LOSS_SCALE", "RHO", "CONVENTIONS", "gradient_on_ab", "gradient_on_AB",
-           "invariance_residuals_AB", "invariance_residuals_ab", "ReducedFlow", "reduced_flow", "product_flow",
-           "conserved_rate", "fixed_points", "limit_of_product", "limits_of_a_b", "balanced_solution",
-           "attention_prediction_on_ab", "one_step_gd_prediction", "reduced_flow_function", "entrywise_flow_all_T",
-           "coefficients_all_T", "per_step_coefficients", "diagonal_loss_all_T", "count_solutions",
-           "off_block_invariance", "off_diagonal_moment_types", "FullPopulationGradient", "full_population_gradient",
-           "CausalModel", "LatticeCount", "count_lattice_points",
-           # the model-description pipeline (bring your own model)
-           "SYMBOLS", "Embedding", "Features", "LinearAttention", "oswald_model", "pair_embedding",
-           "regression_embedding", "zheng_model", "AutoregressiveTask", "FeatureMoments", "InContextRegression",
-           "isserlis", "Algorithm", "FixedPoints", "Flow", "Manifold", "PopulationLoss", "RestrictedFlow",
-           "conserved_quantities", "gradient_flow", "is_zero", "k_step_gd", "one_step_gd",
-           "population_loss", "prediction_difference", "preconditioned_gd", "zero_algorithm", "instantiate",
-           # related work (spec related.md)
-           "N_sym", "eta_sym", "n_sym", "s_sym", "one_step_risk", "optimal_step", "zfb_second_moment"]
+#: The public names: exactly those of ``_EXPORTS`` (one list, so a new export cannot be half-added).
+__all__ = [name for names in _EXPORTS.values() for name in names]
 
 
 def __getattr__(name):
@@ -94,4 +73,3 @@ def __dir__():
     return sorted(set(globals()) | set(__all__))
 
 
-__all__ += ["StackedForward", "stacked_forward"]
