@@ -13,6 +13,7 @@ Only ``W_PV = P W_V`` and ``W_KQ = W_K^T W_Q`` enter.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -135,12 +136,49 @@ def lsa_layer(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> Tokens:
     von Oswald et al. 2022, Eq. (5) (linear self-attention without softmax).
     """
     _validate(W_PV, W_KQ, tokens)
+    from .models import N
+
     X, Y = tokens.X, tokens.Y
     context_gram = [[X * X.T, X * Y.T], [Y * X.T, Y * Y.T]]
-    M = block_mul(block_mul(W_PV, context_gram), W_KQ)
-    dX, dY = block_apply(M, X, Y)
-    dxq, dyq = block_apply(M, tokens.x_query, tokens.y_query)
-    return Tokens(_add(X, dX), _add(Y, dY), _add(tokens.x_query, dxq), _add(tokens.y_query, dyq))
+    model = _layer_model()
+    inv_rho = 1 / model.normaliser.subs(N, X.shape[1])
+    blocks = {"W_PV_1": W_PV, "W_KQ_1": W_KQ}
+    S = lambda v: block_apply(context_gram, *v)  # noqa: E731
+    X2, Y2 = model.update(S, (X, Y), inv_rho, blocks, _BLOCK_OPS)
+    xq, yq = model.update(S, (tokens.x_query, tokens.y_query), inv_rho, blocks, _BLOCK_OPS)
+    return Tokens(X2, Y2, xq, yq)
+
+
+@functools.lru_cache(maxsize=1)
+def _layer_model():
+    """von Oswald et al.'s layer as the model description (:func:`theory.models.oswald_model`): its formula
+    is dimension-free, the block arithmetic carries the (possibly symbolic) sizes."""
+    from .models import oswald_model
+
+    return oswald_model(1)
+
+
+class _BlockOps:
+    """The arithmetic of :meth:`theory.LinearAttention.update` on 2 x 2 block grids acting on ``(x, y)`` pairs."""
+
+    @staticmethod
+    def matvec(M, v):
+        return block_apply(M, *v)
+
+    @staticmethod
+    def transpose(M):
+        return block_transpose(M)
+
+    @staticmethod
+    def add(u, v):
+        return _add(u[0], v[0]), _add(u[1], v[1])
+
+    @staticmethod
+    def scale(c, v):
+        return (v[0], v[1]) if c == 1 else (_scale(c, v[0]), _scale(c, v[1]))
+
+
+_BLOCK_OPS = _BlockOps()
 
 
 def _validate(W_PV: Blocks, W_KQ: Blocks, tokens: Tokens) -> None:

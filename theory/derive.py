@@ -84,7 +84,7 @@ class PopulationLoss:
 
     @property
     def expr(self) -> sp.Expr:
-        if self.direct is not None:  # a deep model: the full symbolic loss (slow beyond a few weights)
+        if self.direct is not None:  # a deep model or the autoregressive task: expanded at the point
             return self.direct.loss({})
         total = sp.Integer(0)
         for k, C in enumerate(self.coefficients):
@@ -108,7 +108,7 @@ class PopulationLoss:
         sub = self.model.with_values(values) if values else {}
         symbols = self.model.symbols if symbols is None else tuple(symbols)
         if self.direct is not None:
-            return {s: self.direct.derivative(s, sub) for s in symbols}
+            return self.direct.gradient(sub, symbols)
         out = {s: sp.Integer(0) for s in symbols}
         for k, C in enumerate(self.coefficients):
             Cv = C.xreplace(sub) if sub else C
@@ -166,6 +166,10 @@ def population_loss(model: LinearAttention, task, N=N_sym, scale=None) -> Popula
             raise ValueError(f"model (D = {model.E - 1}) and task (D = {task.D}) must have the same input dimension")
         if not (N == N_sym):
             N = require_int("N", N, minimum=1, why="the number of context tokens")
+    if isinstance(task, AutoregressiveTask):  # the task's one exact expectation, at its T
+        direct = task.direct_loss(model, scale=scale)
+        return PopulationLoss(model, task, N, scale, (), sp.zeros(0, 0), sp.zeros(0, 0), (),
+                              f"T = {task.T}, d = {task.d}, law {task.law!r}", direct=direct)
     if model.layers > 1:
         if not isinstance(task, InContextRegression) or not isinstance(N, int):
             raise ValueError(f"a deep model (layers = {model.layers}) has an exact loss at an integer N on in-context "

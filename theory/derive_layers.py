@@ -106,9 +106,8 @@ def stacked_forward(model: LinearAttention, layers: Sequence[dict], xs: Sequence
         if not isinstance(values, dict):
             fail(f"layers[{layer - 1}]", "a dict (block name -> Matrix, or symbol -> value)", values, kind=TypeError)
         sub = model.with_values(values)
-        subs.append([(model.parameters[f"W_PV_{h}"].xreplace(sub), model.kq(h).xreplace(sub))
-                     for h in range(1, model.heads + 1)])
-    history_c, history_q = stack_tokens(context, query, subs, inv_rho)
+        subs.append(({name: block.xreplace(sub) for name, block in model.parameters.items()}, 1))
+    history_c, history_q = stack_tokens(model, context, query, subs, inv_rho)
     predictions = []
     for z in history_q:
         out = model.readout_sign * sp.Matrix([z[k] for k in model.readout])
@@ -116,15 +115,21 @@ def stacked_forward(model: LinearAttention, layers: Sequence[dict], xs: Sequence
     return StackedForward(history_c, history_q, predictions)
 
 
-def stack_tokens(context: list, query: sp.Matrix, layers: list, inv_rho, expand: bool = True) -> tuple[list, list]:
-    r"""The one place where layers are stacked: every token updated by
-    :math:`z \leftarrow z + \sum_h W^{PV}_h (S/\rho) (KQ)_h z`, keys and values from the context.
+def stack_tokens(model: LinearAttention, context: list, query: sp.Matrix, layers: list, inv_rho,
+                 expand: bool = True) -> tuple[list, list]:
+    r"""The one place where layers are stacked: every token updated by the model's
+    :meth:`~theory.LinearAttention.update`, :math:`z \leftarrow z + \sum_h W^{PV}_h (S/\rho) (KQ)_h z`,
+    keys and values from the context.
 
     Parameters
     ----------
+    model : LinearAttention
+        ``value="full"``: its one formula (heads, merged or separate key-query) is applied.
     context : list of Matrix (E, 1)
     query : Matrix (E, 1)
-    layers : list (one per layer) of lists (one per head) of pairs ``(W_PV, KQ)``, each (E, E)
+    layers : list of ``(blocks, layer)``
+        One per layer: the model's blocks (name -> Matrix) and which of the model's layers names them
+        (``1`` for a one-layer model given new weights per layer).
     inv_rho : Expr
         ``1 / rho(n)``.
     expand : bool
@@ -137,24 +142,20 @@ def stack_tokens(context: list, query: sp.Matrix, layers: list, inv_rho, expand:
         The tokens after ``0 .. L`` layers (used by :func:`stacked_forward` and by
         :meth:`theory.LinearAttention.apply` for ``layers > 1``).
     """
-    ring = _polynomial_ring([*context, query, *(m for heads in layers for pair in heads for m in pair)], inv_rho) \
+    ring = _polynomial_ring([*context, query, *(m for blocks, _ in layers for m in blocks.values())], inv_rho) \
         if expand else None
     lift = (lambda m: PolyMatrix.from_sympy(m, ring)) if ring is not None else (lambda m: m)
     drop = (lambda m: m.to_sympy()) if ring is not None else \
         ((lambda m: m.applyfunc(sp.expand)) if expand else (lambda m: m))
     ctx, qry = [lift(z) for z in context], lift(query)
     history_c, history_q = [list(context)], [query]
-    for heads in layers:
+    for blocks, layer in layers:
         S = None
         for z in ctx:
             S = z * z.T if S is None else S + z * z.T
-        update = None
-        for W_PV, KQ in heads:
-            term = lift(W_PV) * S * lift(KQ)
-            update = term if update is None else update + term
-        update = _scale(update, inv_rho, ring)
-        ctx = [z + update * z for z in ctx]
-        qry = qry + update * qry
+        lifted = {name: lift(m) for name, m in blocks.items()}
+        step = lambda z: model.update(lambda v: S * v, z, inv_rho, lifted, layer=layer)  # noqa: E731
+        ctx, qry = [step(z) for z in ctx], step(qry)
         history_c.append([drop(z) for z in ctx])
         history_q.append(drop(qry))
     return history_c, history_q
@@ -178,8 +179,3 @@ def _polynomial_ring(matrices, inv_rho):
             if not e.is_polynomial(*gens) or not all(a.is_Rational for a in e.atoms(sp.Number)):
                 return None
     return PolyMatrix.ring(gens)
-
-
-def _scale(matrix, c, ring):
-    """``c * matrix`` for a rational ``c`` (SymPy Matrix or PolyMatrix)."""
-    return matrix * c if ring is None else c * matrix

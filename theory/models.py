@@ -282,18 +282,6 @@ class LinearAttention:
             out[key] = val
         return out
 
-    def kq(self, h: int, layer: int = 1) -> sp.Matrix:
-        """The merged key-query matrix of head ``h`` (1-based) in ``layer``, ``(E, E)``."""
-        p, tag = self.parameters, self._tag(h, layer)
-        return p[f"W_KQ_{tag}"] if self.parametrisation == "merged" else p[f"K_{tag}"].T * p[f"Q_{tag}"]
-
-    def value_rows(self, h: int, layer: int = 1) -> sp.Matrix:
-        """The readout rows of head ``h``'s value-projection matrix, ``(|R|, E)``."""
-        p, tag = self.parameters, self._tag(h, layer)
-        if self.value == "readout":
-            return p[f"v_{tag}"].T
-        return sp.Matrix([p[f"W_PV_{tag}"].row(k) for k in self.readout])
-
     def with_values(self, values: dict | None) -> dict:
         """``symbol -> value`` substitution for ``values`` keyed by symbol or by block name."""
         if not values:
@@ -332,9 +320,8 @@ class LinearAttention:
         if self.layers > 1:  # stacked in one place (theory.derive_layers.stack_tokens), read out at the end
             from .derive_layers import stack_tokens
 
-            weights = [[(self.parameters[f"W_PV_{self._tag(h, layer)}"], self.kq(h, layer))
-                        for h in range(1, self.heads + 1)] for layer in range(1, self.layers + 1)]
-            _, queries = stack_tokens(list(tokens), sp.Matrix(query), weights, inv_rho, expand=False)
+            weights = [(self.parameters, layer) for layer in range(1, self.layers + 1)]
+            _, queries = stack_tokens(self, list(tokens), sp.Matrix(query), weights, inv_rho, expand=False)
             return self.readout_sign * sp.Matrix([queries[-1][k] for k in self.readout])
         S = sp.zeros(self.E, self.E)
         for z, zc in zip(tokens, conj_tokens):
@@ -342,12 +329,68 @@ class LinearAttention:
         return self._from_moments(S, query, inv_rho, self.layers)
 
     def _from_moments(self, S, zq, inv_rho, layer: int = 1) -> sp.Matrix:
-        out = sp.zeros(len(self.readout), 1)
+        return self.readout_formula(lambda v: S * v, zq, inv_rho, layer=layer)
+
+    def readout_formula(self, apply_S: Callable, zq, inv_rho, blocks: dict | None = None, ops=None, layer: int = 1):
+        r"""The model's one formula :math:`s\,[\delta z_q + \sum_h V_h^\top S (KQ)_h z_q / \rho]_R`, in any arithmetic.
+
+        Every evaluation of the model goes through here or through :meth:`update` (the same formula on
+        every row): :meth:`apply` and :meth:`features` with SymPy matrices, stacked layers
+        (:func:`theory.derive_layers.stack_tokens`) with polynomial matrices, the exact autoregressive
+        expectation (:mod:`theory.zheng_population`) with first-order jets over a polynomial ring, and
+        the block-matrix LSA layer for symbolic sizes (:func:`theory.attention.lsa_layer`).
+
+        Parameters
+        ----------
+        apply_S : callable
+            ``v -> S v`` for the context sum :math:`S = \sum_i z_i \overline{z_i}^\top` (``S`` need not be
+            formed: the ring evaluates :math:`\sum_i z_i (\overline{z_i}^\top v)`).
+        zq : vector, length E
+            The query token.
+        inv_rho : scalar of the arithmetic
+            :math:`1/\rho`.
+        blocks : dict, optional
+            ``block name -> matrix`` in the arithmetic (default: :attr:`parameters`, SymPy).
+        ops : object, optional
+            The arithmetic: ``matvec(M, v)``, ``transpose(M)``, ``add(u, v)``, ``scale(c, v)``,
+            ``rows(M, idx)``, ``entries(v, idx)`` (default :data:`SYMPY_OPS`).
+        layer : int
+
+        Returns
+        -------
+        vector, length ``|R|``
+        """
+        out = self._attend(apply_S, zq, inv_rho, blocks, SYMPY_OPS if ops is None else ops, layer, self.readout)
+        return out if self.readout_sign == 1 else (SYMPY_OPS if ops is None else ops).scale(-1, out)
+
+    def update(self, apply_S: Callable, z, inv_rho, blocks: dict | None = None, ops=None, layer: int = 1):
+        r"""One layer's update of a token, every row: :math:`z + \sum_h W^{PV}_h S (KQ)_h z / \rho`
+        (``value="full"``; von Oswald et al., Eq. (5)). Arguments as :meth:`readout_formula`; ``z`` may be
+        a matrix of tokens (one per column)."""
+        if self.value != "full":
+            raise ValueError("update needs value='full' (the whole W_PV): a readout-only model writes no token")
+        return self._attend(apply_S, z, inv_rho, blocks, SYMPY_OPS if ops is None else ops, layer, None)
+
+    def _attend(self, apply_S, z, inv_rho, blocks, ops, layer, rows):
+        """``delta z + sum_h V_h^T S (KQ)_h z / rho`` on ``rows`` (``None``: every row)."""
+        blocks = self.parameters if blocks is None else blocks
+        out = None
         for h in range(1, self.heads + 1):
-            out += self.value_rows(h, layer) * (S * (self.kq(h, layer) * zq)) * inv_rho
+            tag = self._tag(h, layer)
+            if self.parametrisation == "merged":
+                v = ops.matvec(blocks[f"W_KQ_{tag}"], z)
+            else:
+                v = ops.matvec(ops.transpose(blocks[f"K_{tag}"]), ops.matvec(blocks[f"Q_{tag}"], z))
+            if self.value == "readout":
+                V = ops.transpose(blocks[f"v_{tag}"])
+            else:
+                V = blocks[f"W_PV_{tag}"] if rows is None else ops.rows(blocks[f"W_PV_{tag}"], rows)
+            y = ops.matvec(V, apply_S(v))
+            out = y if out is None else ops.add(out, y)
+        out = ops.scale(inv_rho, out)
         if self.value == "full":
-            out += sp.Matrix([zq[k] for k in self.readout])
-        return self.readout_sign * out
+            out = ops.add(out, z if rows is None else ops.entries(z, rows))
+        return out
 
     def predict(self, xs: Sequence, ys: Sequence, x_q, values: dict | None = None) -> sp.Expr | sp.Matrix:
         """The prediction on an in-context regression prompt ``(x_n, y_n)_n, x_q`` (scalar for one readout)."""
@@ -378,6 +421,38 @@ class LinearAttention:
         kq = "W_KQ" if self.parametrisation == "merged" else f"K^T Q (rank {self.rank})"
         return (f"LinearAttention({self.name!r}: {self.embedding.name}, {self.heads} head(s), {kq}, value "
                 f"{self.value}, readout {list(self.readout)}, rho = {self.normaliser})")
+
+
+class _SympyOps:
+    """The arithmetic of :meth:`LinearAttention.readout_formula` on SymPy matrices."""
+
+    @staticmethod
+    def matvec(M, v):
+        return M * v
+
+    @staticmethod
+    def transpose(M):
+        return M.T
+
+    @staticmethod
+    def add(u, v):
+        return u + v
+
+    @staticmethod
+    def scale(c, v):
+        return c * v
+
+    @staticmethod
+    def rows(M, idx):
+        return sp.Matrix([M.row(k) for k in idx])
+
+    @staticmethod
+    def entries(v, idx):
+        return sp.Matrix([v[k] for k in idx])
+
+
+#: SymPy matrices: the default arithmetic of :meth:`LinearAttention.readout_formula`.
+SYMPY_OPS = _SympyOps()
 
 
 def zheng_model(d: int) -> LinearAttention:

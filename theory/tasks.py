@@ -298,6 +298,10 @@ class DirectLoss:
         resid = self.pred.xreplace(sub) - self.target
         return self.task.expect(2 * self.scale * resid * dpred, blocks=self.N)
 
+    def gradient(self, sub: dict, symbols) -> dict:
+        """``symbol -> dL/dsymbol`` at ``sub``."""
+        return {s: self.derivative(s, sub) for s in symbols}
+
 
 class AutoregressiveTask:
     r"""Zheng et al.'s process :math:`x_{t+1} = W x_t` with random phases, at concrete ``d`` and ``T``.
@@ -339,106 +343,88 @@ class AutoregressiveTask:
         X = self._Xc if conj else self._X
         return [X[:, i] for i in range(self.T)]
 
-    def _embedded(self, embed, i: int, conj: bool) -> sp.Matrix:
+    def _embedded(self, model, i: int, conj: bool) -> sp.Matrix:
         """``e_i``: the blocks are the tokens at the structure's time shifts (``x_s = 0`` outside ``1..T``)."""
         xs = self.tokens(conj)
         cm = self.structure
         parts = [xs[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(self.d, 1)
                  for b in range(cm.n_blocks)]
-        return embed(parts)
+        return model.embedding.embed(parts)
 
-    def _expect(self, expr) -> sp.Expr:
-        s = self.symbols
-        return sp.expand(self.law.expect_polynomial(phase_average(expr, s.lam), s.z, s.zbar))
+    def reference_loss(self, model, values: dict) -> sp.Expr:
+        """The loss at real ``values`` by expanding one explicit sequence in SymPy, then the phase average and the
+        law's moments (slow: an independent reference for tiny ``d`` and ``T``, not used by the derivations)."""
+        from .zheng_population import require_autoregressive_model
 
-    def feature_moments(self, model, N=None, active=None) -> FeatureMoments:
-        """``G``, ``b``, ``c`` summed over the steps ``t = 2 .. T - 1`` (``N`` is not used: the context is ``t``).
-
-        The data are sparse polynomials over QQ in ``z``, ``zbar``, ``lambda`` and ``mu`` (``mu_j`` standing for
-        ``conj(lambda_j) = 1/lambda_j``): the phase average keeps the terms with equal ``lambda_j`` and ``mu_j``
-        exponents, and the law's moment functional takes the rest.
-        """
-        from sympy.polys.domains import QQ
-        from sympy.polys.rings import ring
-
-        from .models import N as N_sym
-
-        if model.E != 2 * self.d and model.embedding.name.startswith("(x_i"):
-            raise ValueError(f"model must embed pairs of d = {self.d} tokens (got E = {model.E})")
-        feats = model.features()
-        S_syms, zq_syms = list(feats.S), list(feats.zq)
-        E, R, F, d = model.E, len(model.readout), len(feats.monomials), self.d
-        s = self.symbols
-        mu = sp.symbols(f"mu_1:{d + 1}")
-        Ring, *gens = ring(list(s.z) + list(s.zbar) + list(s.lam) + list(mu), QQ)
-        moments: dict = {}
-
-        def expect(poly) -> sp.Expr:
-            total = sp.Integer(0)
-            for monom, coeff in poly.terms():
-                if monom[2 * d:3 * d] != monom[3 * d:]:
-                    continue  # a net phase: averages to 0
-                key = tuple((monom[j], monom[d + j]) for j in range(d))
-                if key not in moments:
-                    moments[key] = self.law.expect(key)
-                total += sp.Rational(coeff.numerator, coeff.denominator) * moments[key]
-            return total
-
-        def to_ring(M):
-            try:
-                return [Ring.from_expr(sp.expand(e)) if e != 0 else Ring.zero for e in M]
-            except (ValueError, sp.PolynomialError, sp.CoercionFailed) as exc:  # pragma: no cover - exotic embeddings
-                raise ValueError(f"the embedding must be polynomial in the tokens with rational coefficients: {exc}")
-
-        X = [sp.Matrix(d, 1, lambda j, _: s.lam[j] ** (k - 1) * s.z[j]) for k in range(1, self.T + 1)]
-        Xc = [sp.Matrix(d, 1, lambda j, _: mu[j] ** (k - 1) * s.zbar[j]) for k in range(1, self.T + 1)]
-        cm = self.structure
-
-        def embedded(i, tokens):
-            parts = [tokens[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(d, 1)
-                     for b in range(cm.n_blocks)]
-            return to_ring(model.embedding.embed(parts))
-
-        G, b = [[sp.Integer(0)] * F for _ in range(F)], [[sp.Integer(0)] * F for _ in range(R)]
-        c = [sp.Integer(0)] * R
+        require_autoregressive_model(model, self.d)
+        cm, total = self.structure, sp.Integer(0)
         for t in cm.steps(self.T):
-            n_ctx = t + cm.context_last
-            rho = model.normaliser.subs(N_sym, n_ctx)
-            if not rho.is_positive:
-                raise ValueError(f"the normaliser rho = {model.normaliser} must be positive at N = {n_ctx} context tokens")
-            e = [embedded(i, X) for i in range(1, n_ctx + 1)]
-            ec = [embedded(i, Xc) for i in range(1, n_ctx + 1)]
-            S = {sym: sum((e[i][k // E] * ec[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
-            Sc = {sym: sum((ec[i][k // E] * e[i][k % E] for i in range(n_ctx)), Ring.zero) for k, sym in enumerate(S_syms)}
-            zq, zqc = dict(zip(zq_syms, e[-1])), dict(zip(zq_syms, ec[-1]))
-            inv_rho = QQ(1) / QQ(int(sp.numer(rho)), int(sp.denom(rho))) if rho.is_Rational else None
-            if inv_rho is None:
-                raise ValueError(f"the normaliser must be a rational number at N = {n_ctx} (got {rho})")
+            ctx = range(1, t + cm.context_last + 1)
+            pred = model.apply([self._embedded(model, i, False) for i in ctx], self._embedded(model, t, False),
+                               [self._embedded(model, i, True) for i in ctx]).xreplace(model.with_values(values))
+            pred_c = model.apply([self._embedded(model, i, True) for i in ctx], self._embedded(model, t, True),
+                                 [self._embedded(model, i, False) for i in ctx]).xreplace(model.with_values(values))
+            target, target_c = self.tokens()[t + cm.target_shift - 1], self.tokens(True)[t + cm.target_shift - 1]
+            for k, y, yc in zip(model.readout, pred, pred_c):
+                total += (y - target[k]) * (yc - target_c[k])
+        s = self.symbols
+        return sp.expand(self.default_scale * self.law.expect_polynomial(phase_average(sp.expand(total), s.lam),
+                                                                         s.z, s.zbar))
 
-            def value(mono, Sv, zv):
-                out = Ring.one
-                for base, power in mono.as_powers_dict().items():
-                    factor = inv_rho if base == feats.inv_rho else (Sv[base] if base in Sv else zv[base])
-                    out = out * factor ** int(power)
-                return out
+    def direct_loss(self, model, N=None, scale=None) -> "EngineLoss":
+        """The exact loss of a one-layer ``model`` on this task, by :func:`theory.zheng_population.autoregressive_derivatives`
+        (the task's one exact expectation: phase lemma, then the law's moments); ``N`` is not used (the context is ``t``)."""
+        from .zheng_population import require_autoregressive_model
 
-            on = set(range(F)) if active is None else set(active)
-            phi = [value(m, S, zq) if f in on else Ring.zero for f, m in enumerate(feats.monomials)]
-            phic = [value(m, Sc, zqc) if f in on else Ring.zero for f, m in enumerate(feats.monomials)]
-            target, targetc = to_ring(X[t + cm.target_shift - 1]), to_ring(Xc[t + cm.target_shift - 1])
-            for f in range(F):
-                for g in range(f, F):
-                    if f == g:
-                        G[f][f] += expect(phi[f] * phic[f])
-                    else:  # C real: only the real part of the Hermitian Gram matters
-                        val = (expect(phi[f] * phic[g]) + expect(phi[g] * phic[f])) / 2
-                        G[f][g] += val
-                        G[g][f] += val
-                for k in range(R):
-                    y, yc = target[model.readout[k]], targetc[model.readout[k]]
-                    b[k][f] += (expect(phi[f] * yc) + expect(phic[f] * y)) / 2
-            for k in range(R):
-                c[k] += expect(target[model.readout[k]] * targetc[model.readout[k]])
-        G, b = sp.Matrix(G), sp.Matrix(b)
-        return FeatureMoments(G.applyfunc(sp.expand), b.applyfunc(sp.expand), tuple(c),
-                              f"T = {self.T}, d = {self.d}, law {self.law!r}")
+        require_autoregressive_model(model, self.d)
+        for j in range(self.d):  # the loss is of degree 6 in the tokens: its moments must exist (else one line)
+            self.law.expect(tuple((3, 3) if k == j else (0, 0) for k in range(self.d)))
+        return EngineLoss(self, model, self.default_scale if scale is None else scale)
+
+
+class EngineLoss:
+    """The autoregressive task's exact loss of a model: substitute the weights, then expand in the exact ring.
+
+    ``loss(sub)`` and ``gradient(sub, symbols)`` take the model's block values at the substitution ``sub``
+    (symbols left out stay symbolic, as real parameters of the expansion).
+    """
+
+    def __init__(self, task, model, scale):
+        self.task, self.model, self.scale = task, model, sp.sympify(scale)
+        self.factor = self.scale / task.default_scale
+        where = {}
+        for name, block in model.parameters.items():
+            if name in model.fixed:
+                continue
+            for k, entry in enumerate(block):
+                if isinstance(entry, sp.Symbol):
+                    where[entry] = (name, k)
+        self.where = where
+
+    def _run(self, sub: dict, gradient: bool):
+        from .zheng_population import autoregressive_derivatives
+
+        values = {name: block.xreplace(sub) for name, block in self.model.parameters.items()}
+        params = sorted({s for v in values.values() for s in v.free_symbols}, key=lambda s: s.name)
+        return autoregressive_derivatives(self.model, self.task.T, values, self.task.law, params=params,
+                                          gradient=gradient)
+
+    def loss(self, sub: dict) -> sp.Expr:
+        """``L`` at the substitution ``sub``."""
+        return sp.expand(self.factor * self._run(sub, False).loss)
+
+    def gradient(self, sub: dict, symbols) -> dict:
+        """``symbol -> dL/dsymbol`` at ``sub`` (one expansion for every symbol): the real part of the
+        entry's derivative :math:`\\partial L/\\partial u`, where the symbol sits in its block."""
+        out = self._run(sub, True)
+        grads = {}
+        for s in symbols:
+            if s not in self.where:
+                grads[s] = sp.Integer(0)
+                continue
+            name, k = self.where[s]
+            grads[s] = sp.expand(self.factor * out.real_part[name][k])
+        return grads
+
+    def derivative(self, symbol, sub: dict) -> sp.Expr:
+        return self.gradient(sub, (symbol,))[symbol]

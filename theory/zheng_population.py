@@ -43,7 +43,7 @@ from .moments import TokenLaw
 from .polymatrix import _flint
 from .polymatrix import backend as _poly_backend
 
-__all__ = ["PopulationDerivatives", "population_derivatives"]
+__all__ = ["PopulationDerivatives", "population_derivatives", "BlockDerivatives", "autoregressive_derivatives"]
 
 
 @dataclass
@@ -142,16 +142,24 @@ def _items(p):
 
 
 class _Context:
-    """The polynomial ring and the token generators at fixed (d, T, parameters)."""
+    r"""The polynomial ring and the token generators at fixed (model, d, T, parameters).
 
-    def __init__(self, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool, backend: str = "sympy"):
+    ``attention`` is the model description (:class:`theory.models.LinearAttention`) whose
+    :meth:`~theory.models.LinearAttention.readout_formula` is evaluated; ``structure`` the task's time
+    structure (:func:`theory.causal_model.causal_model`). One perturbation direction per entry of
+    every trained block (``blocks``, in order, entries row-major).
+    """
+
+    def __init__(self, attention, d: int, T: int, params: Sequence[sp.Symbol], with_gradient: bool,
+                 backend: str = "sympy"):
         self.d, self.T = d, T
         self.flint = backend == "flint"
-        self.model = causal_model()
+        self.attention = attention
+        self.structure = causal_model()
+        self.blocks = tuple(k for k in sorted(attention.parameters) if k not in attention.fixed)
         self.params = tuple(params)
-        self.n_pv = 2 * d * d
-        self.n_kq = 4 * d * d
-        n_dir = (self.n_pv + self.n_kq) if with_gradient else 0
+        sizes = [len(attention.parameters[k]) for k in self.blocks]
+        n_dir = sum(sizes) if with_gradient else 0
         self.delta_re = sp.symbols(f"dre0:{n_dir}") if n_dir else ()
         self.delta_im = sp.symbols(f"dim0:{n_dir}") if n_dir else ()
         self.z = sp.symbols(f"z_1:{d + 1}")
@@ -181,6 +189,8 @@ class _Context:
             perm[oz + 2 * d + j], perm[oz + 3 * d + j] = oz + 3 * d + j, oz + 2 * d + j
         self.perm = perm
         self.i_unit = self.R.constant(QQ_I(0, 1)) if self.flint else self.R(QQ_I(0, 1))
+        self.embedding = _linear_embedding(attention.embedding, d, self.structure.n_blocks)
+        self._tokens: dict = {}
 
     def conj(self, p):
         if self.flint:                       # generators permuted in C, imaginary part negated
@@ -205,18 +215,87 @@ class _Context:
             return [(0, p.re.to_dict().items()), (1, p.im.to_dict().items())]
         return [(0, ((e, c.x) for e, c in p.items() if c.x)), (1, ((e, c.y) for e, c in p.items() if c.y))]
 
+    def constant(self, c):
+        """A Gaussian rational as a coefficient the ring's elements multiply by."""
+        return QQ_I.from_sympy(sp.sympify(c))
+
     def x(self, t: int, j: int, conj: bool = False):
-        """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_0 = 0."""
-        if t < 1:
+        """x_{t,j} = lambda_j^{t-1} z_j (t 1-based, j 0-based); x_s = 0 outside 1..T."""
+        if not 1 <= t <= self.T:
             return self.R.zero
         if conj:
             return self.gmu[j] ** (t - 1) * self.gzb[j]
         return self.glam[j] ** (t - 1) * self.gz[j]
 
     def e(self, i: int, conj: bool = False) -> list:
-        """The embedding of the model: block b is x_{i + shift_b} (x_s = 0 for s < 1)."""
-        return [self.x(self.model.token_time(i, b), j, conj) for b in range(self.model.n_blocks)
-                for j in range(self.d)]
+        """The model's embedding of the task's blocks x_{token_time(i, b)} (computed once per i)."""
+        key = (i, conj)
+        if key not in self._tokens:
+            xs = [self.x(self.structure.token_time(i, b), j, conj) for b in range(self.structure.n_blocks)
+                  for j in range(self.d)]
+            self._tokens[key] = [_combine(self.R, row, xs) for row in self.embedding]
+        return self._tokens[key]
+
+
+def _linear_embedding(embedding, d: int, n_blocks: int) -> list:
+    """The embedding as rows of ``(index, rational)`` pairs over the ``n_blocks * d`` block entries.
+
+    The description's ``embed`` is applied once to symbols; the task's exact expectation needs it linear
+    in the tokens with rational coefficients (e.g. :func:`theory.models.pair_embedding`).
+    """
+    entries = [sp.Symbol(f"_p{b}_{j}") for b in range(n_blocks) for j in range(d)]
+    parts = [sp.Matrix(entries[b * d:(b + 1) * d]) for b in range(n_blocks)]
+    vec = embedding.embed(parts)
+    rows = []
+    for k, expr in enumerate(vec):
+        try:
+            poly = sp.Poly(sp.expand(expr), *entries)
+        except sp.PolynomialError:
+            poly = None
+        if poly is None or poly.total_degree() > 1 or poly.coeff_monomial(1) != 0 or \
+                any(not c.is_Rational for c in poly.coeffs()):
+            raise ValueError(f"model.embedding must be linear in the tokens with rational coefficients for the "
+                             f"autoregressive task's exact moments (entry {k} is {expr}): use theory.pair_embedding")
+        rows.append(() if poly.is_zero else tuple((mon.index(1), QQ_I.from_sympy(c)) for mon, c in poly.terms()))
+    return rows
+
+
+def _combine(R, row, xs):
+    """``sum_c coeff_c * xs[c]`` over a row of :func:`_linear_embedding` (a coefficient 1 takes the element)."""
+    out = R.zero
+    for idx, c in row:
+        out = out + (xs[idx] if c == QQ_I(1, 0) else xs[idx] * c)
+    return out
+
+
+class _JetOps:
+    """The arithmetic of :meth:`theory.models.LinearAttention.readout_formula` on first-order jets
+    ``(value, first-order part)`` of ring elements: matrices are lists of rows, vectors lists."""
+
+    @staticmethod
+    def matvec(M, v):
+        return [_jet_dot(row, v) for row in M]
+
+    @staticmethod
+    def transpose(M):
+        return [list(col) for col in zip(*M)]
+
+    @staticmethod
+    def add(u, v):
+        return [(a0 + b0, a1 + b1) for (a0, a1), (b0, b1) in zip(u, v)]
+
+    @staticmethod
+    def scale(c, v):
+        c = c if not isinstance(c, int) else QQ_I(c, 0)
+        return [(a0 * c, a1 * c) for a0, a1 in v]
+
+    @staticmethod
+    def rows(M, idx):
+        return [M[k] for k in idx]
+
+    @staticmethod
+    def entries(v, idx):
+        return [v[k] for k in idx]
 
 
 def _to_ring(ctx: _Context, expr):
@@ -239,28 +318,28 @@ def _to_ring(ctx: _Context, expr):
     return ctx.R.from_expr(expr)
 
 
-def _jet_weights(ctx: _Context, W_PV: sp.Matrix, W_KQ: sp.Matrix):
-    """Weights as jets (value, first-order part) with the perturbation directions."""
-    d = ctx.d
-    pv, kq = [], []
-    k = 0
-    for r in range(d):
-        row = []
-        for c in range(2 * d):
-            val = _to_ring(ctx, W_PV[r, c])
-            first = (ctx.gdre[k] + ctx.i_unit * ctx.gdim[k]) if ctx.n_dir else ctx.R.zero
-            row.append((val, first))
-            k += 1
-        pv.append(row)
-    for r in range(2 * d):
-        row = []
-        for c in range(2 * d):
-            val = _to_ring(ctx, W_KQ[r, c])
-            first = (ctx.gdre[k] + ctx.i_unit * ctx.gdim[k]) if ctx.n_dir else ctx.R.zero
-            row.append((val, first))
-            k += 1
-        kq.append(row)
-    return pv, kq
+def _jet_weights(ctx: _Context, values: dict) -> dict:
+    """Every block as a matrix (list of rows) of jets: the value, and for a trained block the
+    first-order part along its own direction per entry (``ctx.blocks`` order, row-major)."""
+    offsets, k = {}, 0
+    for name in ctx.blocks:
+        offsets[name] = k
+        k += len(ctx.attention.parameters[name])
+    out = {}
+    for name, block in ctx.attention.parameters.items():
+        M = values.get(name, block)
+        rows = []
+        for r in range(M.rows):
+            row = []
+            for c in range(M.cols):
+                first = ctx.R.zero
+                if name in offsets and ctx.n_dir:
+                    kk = offsets[name] + r * M.cols + c
+                    first = ctx.gdre[kk] + ctx.i_unit * ctx.gdim[kk]
+                row.append((_to_ring(ctx, M[r, c]), first))
+            rows.append(row)
+        out[name] = rows
+    return out
 
 
 def _jet_dot(row, vec):
@@ -284,42 +363,51 @@ def _phase_blocks(ctx: _Context, poly) -> dict:
     return {n: ctx.from_items(terms) for n, terms in blocks.items()}
 
 
-def _per_sequence_loss_jet(ctx: _Context, pv, kq):
-    """(E_W ell, E_W d ell) as ring elements: value and first-order part in the directions.
+def _per_sequence_loss_jet(ctx: _Context, weights: dict):
+    r"""(E_W ell, E_W d ell) as ring elements: value and first-order part in the directions.
 
-    Only the terms that survive the phase lemma are formed (see ``_phase_blocks``).
+    The prediction is the model description's :meth:`~theory.models.LinearAttention.readout_formula`
+    evaluated on jets, with the context applied as :math:`\sum_i e_i (e_i^H v)`; the time structure
+    (steps, context, target) is the task's. Only the terms that survive the phase lemma are formed
+    (see ``_phase_blocks``).
     """
-    d, R = ctx.d, ctx.R
+    from .models import N as N_sym
+
+    R = ctx.R
     zero = R.zero
     loss0 = R.zero
     loss1 = R.zero
-    model = ctx.model
-    scale_loss = QQ_I.from_sympy(sp.sympify(model.loss_scale))
-    for t in model.steps(ctx.T):
-        et = [(x, zero) for x in ctx.e(t)]
-        v = [_jet_dot(kq[r], et) for r in range(2 * d)]            # W^KQ e_t, jets
-        # E_t E_t^H v = sum_i e_i (e_i^H v)
-        sv0 = [zero] * (2 * d)
-        sv1 = [zero] * (2 * d)
-        for i in range(1, t + model.context_last + 1):
-            ei = ctx.e(i)
-            ei_h = ctx.e(i, conj=True)
-            w0 = zero
-            w1 = zero
-            for r in range(2 * d):
-                if ei_h[r]:
-                    w0 += ei_h[r] * v[r][0]
-                    w1 += ei_h[r] * v[r][1]
-            for r in range(2 * d):
-                if ei[r]:
-                    sv0[r] += ei[r] * w0
-                    sv1[r] += ei[r] * w1
-        sv = list(zip(sv0, sv1))
-        scale = QQ_I.from_sympy(1 / model.rho_at(t))
-        for r in range(d):
-            y0, y1 = _jet_dot(pv[r], sv)
-            res0 = _phase_blocks(ctx, y0 * scale - ctx.x(t + model.target_shift, r))
-            res1 = _phase_blocks(ctx, y1 * scale) if ctx.n_dir else {}
+    attention, structure = ctx.attention, ctx.structure
+    scale_loss = ctx.constant(structure.loss_scale)
+    for t in structure.steps(ctx.T):
+        n_ctx = t + structure.context_last
+        context = [(ctx.e(i), ctx.e(i, conj=True)) for i in range(1, n_ctx + 1)]
+
+        def apply_S(v):                                              # S v = sum_i e_i (e_i^H v), jets
+            sv0 = [zero] * len(v)
+            sv1 = [zero] * len(v)
+            for ei, ei_h in context:
+                w0 = zero
+                w1 = zero
+                for r, (v0, v1) in enumerate(v):
+                    if ei_h[r]:
+                        w0 += ei_h[r] * v0
+                        w1 += ei_h[r] * v1
+                for r in range(len(v)):
+                    if ei[r]:
+                        sv0[r] += ei[r] * w0
+                        sv1[r] += ei[r] * w1
+            return list(zip(sv0, sv1))
+
+        rho = attention.normaliser.subs(N_sym, n_ctx)
+        if not (rho.is_Rational and rho.is_positive):
+            raise ValueError(f"model.normaliser must be a positive rational at N = {n_ctx} context tokens "
+                             f"(got rho = {rho})")
+        query = [(x, zero) for x in ctx.e(t)]
+        pred = attention.readout_formula(apply_S, query, ctx.constant(1 / rho), weights, _JET_OPS)
+        for k, (y0, y1) in zip(attention.readout, pred):
+            res0 = _phase_blocks(ctx, y0 - ctx.x(t + structure.target_shift, k))
+            res1 = _phase_blocks(ctx, y1) if ctx.n_dir else {}
             # Phase lemma before multiplying: a product term survives E_W only if the net lambda
             # exponents of its two factors cancel, i.e. block n of res times conj(block n of res0).
             for n, block in res0.items():
@@ -331,6 +419,9 @@ def _per_sequence_loss_jet(ctx: _Context, pv, kq):
     if ctx.n_dir:
         loss1 = (loss1 + ctx.conj(loss1)) * scale_loss
     return loss0, loss1
+
+
+_JET_OPS = _JetOps()
 
 
 def _fraction(c) -> Fraction:
@@ -499,12 +590,111 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
     15*a**2*b**2/2 - 3*a*b + 1/2
     """
     check_sizes(d=d, T=T)
-    require_law(law, d, optional=True)
-    require_bool("gradient", gradient)
     require_matrix("W_PV", W_PV)
     require_matrix("W_KQ", W_KQ)
     if W_PV.shape != (d, 2 * d) or W_KQ.shape != (2 * d, 2 * d):
         raise ValueError(f"W_PV must be (d, 2d) and W_KQ (2d, 2d) with d = {d} (got {W_PV.shape}, {W_KQ.shape})")
+    from .models import zheng_model
+
+    # the instance: Zheng's model description, its value rows v_1 = (W^PV)^T and W^KQ_1 = W^KQ
+    out = autoregressive_derivatives(zheng_model(d), T, {"v_1": W_PV.T, "W_KQ_1": W_KQ}, law, params=params,
+                                     gradient=gradient, backend=backend)
+    if not gradient:
+        return PopulationDerivatives(out.loss, sp.zeros(d, 2 * d), sp.zeros(2 * d, 2 * d), out.z, out.zbar)
+    return PopulationDerivatives(out.loss, out.gradient["v_1"].T, out.gradient["W_KQ_1"], out.z, out.zbar)
+
+
+@dataclass
+class BlockDerivatives:
+    r"""Exact population loss and the real-coordinate gradient of every trained block.
+
+    Attributes
+    ----------
+    loss : sympy.Expr
+    gradient : dict[str, Matrix]
+        Block name -> :math:`\partial L/\partial u + i\,\partial L/\partial v` entrywise, the block's shape
+        (empty without ``gradient=True``).
+    z, zbar : tuple of Symbol
+    """
+
+    loss: sp.Expr
+    gradient: dict
+    z: tuple = field(default=())
+    zbar: tuple = field(default=())
+    real_part: dict = field(default_factory=dict)
+
+
+def require_autoregressive_model(model, d: int | None = None) -> int:
+    """``model`` must be a one-layer description the autoregressive task can take; returns its ``d``."""
+    from .models import LinearAttention
+
+    require_type("model", model, LinearAttention, "a theory.LinearAttention with one layer")
+    if model.layers != 1:
+        raise ValueError(f"model must have one layer for the autoregressive task's exact moments (got layers = "
+                         f"{model.layers})")
+    n_blocks = causal_model().n_blocks
+    if model.E % n_blocks or (d is not None and model.E != n_blocks * d):
+        raise ValueError(f"model.embedding must stack the task's {n_blocks} token blocks of d = "
+                         f"{d if d is not None else '?'} entries (got E = {model.E}): use theory.pair_embedding(d)")
+    d = model.E // n_blocks
+    if any(k >= d for k in model.readout):
+        raise ValueError(f"model.readout must be coordinates of the target x_(t+1), below d = {d} (got "
+                         f"{list(model.readout)})")
+    return d
+
+
+def autoregressive_derivatives(model, T: int, values: dict, law: TokenLaw | None, params: Sequence[sp.Symbol] = (),
+                               gradient: bool = True, backend: str | None = None) -> BlockDerivatives:
+    r"""Exact population loss and gradient of a one-layer model description on the autoregressive task.
+
+    The prediction is the description's :meth:`~theory.models.LinearAttention.readout_formula` (any
+    heads, merged or separate key-query, value rows or full stream, readout and normaliser); the data
+    are Zheng et al.'s process :math:`x_{t+1} = W x_t` with random phases, the time structure of
+    :func:`theory.causal_model.causal_model`. Weights may be complex: the gradient is
+    :math:`\partial L/\partial u + i\,\partial L/\partial v` for every entry :math:`u + i v`.
+
+    Parameters
+    ----------
+    model : LinearAttention
+        One layer; its embedding linear in the task's blocks (e.g. :func:`theory.models.pair_embedding`);
+        readout coordinates below ``d`` (the target :math:`x_{t+1}` has ``d`` entries).
+    T : int, >= 3
+    values : dict
+        Block name -> Matrix (the block's shape): the point. A block not given keeps its symbols, which
+        must then be listed in ``params``.
+    law : TokenLaw or None
+        Law of ``z`` (dimension ``d``, the task's); ``None`` averages over ``W`` only.
+    params : sequence of Symbol
+        The real parameters in the values.
+    gradient : bool
+    backend : {None, "flint", "sympy"}
+
+    Returns
+    -------
+    BlockDerivatives
+        ``loss``; ``gradient[block]`` and ``real_part[block]`` (:math:`\partial L/\partial u`), each of the
+        block's shape, for every trained block.
+
+    Examples
+    --------
+    >>> from theory.models import zheng_model
+    >>> from theory.moments import RealGaussian
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> m = zheng_model(1)
+    >>> at = {"v_1": sp.Matrix([b, 0]), "W_KQ_1": sp.Matrix([[0, 0], [a, 0]])}
+    >>> autoregressive_derivatives(m, 3, at, RealGaussian(1, sigma=1), params=(a, b), gradient=False).loss
+    15*a**2*b**2/2 - 3*a*b + 1/2
+    """
+    d = require_autoregressive_model(model)
+    check_sizes(d=d, T=T)
+    require_law(law, d, optional=True)
+    require_bool("gradient", gradient)
+    if not isinstance(values, dict):
+        raise TypeError(f"values must be a dict block name -> Matrix (got {type(values).__name__})")
+    for key, val in values.items():
+        if key not in model.parameters:
+            raise ValueError(f"values must be keyed by the model's blocks {sorted(model.parameters)} (got {key!r})")
+        require_matrix(f"values[{key!r}]", val, model.parameters[key].shape)
     reserved = {"z_", "zbar_", "lam_", "mu_", "dre", "dim"}
     for p in params:
         if not isinstance(p, sp.Symbol) or p.is_real is not True:
@@ -519,15 +709,19 @@ def population_derivatives(d: int, T: int, W_PV: sp.Matrix, W_KQ: sp.Matrix, law
         raise ValueError(f"backend must be 'flint', 'sympy' or None (got {backend!r}): None picks flint when installed")
     if backend == "flint" and _flint is None:
         raise ValueError("backend='flint' needs python-flint: pip install 'mesacheck[fast]' (or pass backend='sympy')")
-    ctx = _Context(d, T, params, gradient, backend)
-    pv, kq = _jet_weights(ctx, W_PV, W_KQ)
-    loss0, loss1 = _per_sequence_loss_jet(ctx, pv, kq)
+    ctx = _Context(model, d, T, params, gradient, backend)
+    weights = _jet_weights(ctx, {k: sp.Matrix(v) for k, v in values.items()})
+    loss0, loss1 = _per_sequence_loss_jet(ctx, weights)
     loss = _expect(ctx, loss0, law, split_directions=False)
     if not gradient:
-        return PopulationDerivatives(loss, sp.zeros(d, 2 * d), sp.zeros(2 * d, 2 * d), ctx.z, ctx.zbar)
+        return BlockDerivatives(loss, {}, ctx.z, ctx.zbar)
     parts = _expect(ctx, loss1, law, split_directions=True)
     n_dir = ctx.n_dir
     grad = [parts[k] + sp.I * parts[n_dir + k] for k in range(n_dir)]
-    grad_PV = sp.Matrix(d, 2 * d, grad[:ctx.n_pv])
-    grad_KQ = sp.Matrix(2 * d, 2 * d, grad[ctx.n_pv:])
-    return PopulationDerivatives(loss, grad_PV, grad_KQ, ctx.z, ctx.zbar)
+    out, real, k = {}, {}, 0
+    for name in ctx.blocks:
+        rows, cols = model.parameters[name].shape
+        out[name] = sp.Matrix(rows, cols, grad[k:k + rows * cols])
+        real[name] = sp.Matrix(rows, cols, parts[k:k + rows * cols])
+        k += rows * cols
+    return BlockDerivatives(loss, out, ctx.z, ctx.zbar, real)
