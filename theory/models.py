@@ -455,14 +455,19 @@ class _SympyOps:
 SYMPY_OPS = _SympyOps()
 
 
-def zheng_model(d: int) -> LinearAttention:
+def zheng_model(d: int, structure=None) -> LinearAttention:
     r"""Zheng et al.'s causal model as an instance, read from :func:`theory.causal_model.causal_model` (its one
     definition): the embedding's blocks from its time shifts, the readout the first ``d`` coordinates of
     :math:`W^{PV} E_t E_t^H W^{KQ} e_t / \rho_t`, and :math:`\rho` from its ``rho`` with the context
-    :math:`e_1..e_{t + c}` of ``N = t + c`` tokens (``c = context_last``)."""
-    from .causal_model import causal_model
+    :math:`e_1..e_{t + c}` of ``N = t + c`` tokens (``c = context_last``).
 
-    cm = causal_model()
+    ``structure`` is a :class:`theory.causal_model.CausalModel` (default: the current conventions)."""
+    from .causal_model import CausalModel, causal_model
+
+    d = require_int("d", d, minimum=1, why="the token dimension counts coordinates")
+    cm = causal_model() if structure is None else structure
+    if not isinstance(cm, CausalModel):
+        fail("structure", "a theory.causal_model.CausalModel or None", structure, kind=TypeError)
     rho = sp.sympify(cm.rho).subs(SYMBOLS["t"], N - cm.context_last)
     return LinearAttention(embedding=pair_embedding(d, cm.n_blocks), readout=list(range(d)), normaliser=rho,
                            name="zheng2024")

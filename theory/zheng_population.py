@@ -1,11 +1,13 @@
-r"""Exact population loss and real-coordinate gradient of causal linear attention (Zheng et al. 2024).
+r"""Exact population loss and real-coordinate gradient on the autoregressive task (Zheng et al. 2024).
 
-The per-sequence loss :math:`\ell = \sum_{t=2}^{T-1} c\,\|\hat y_t - x_{t+1}\|^2` is built
-from the model's one definition (:func:`theory.causal_model.causal_model`: embedding blocks and
-their time shifts, context, ``rho_t``, target, loss scale ``c``, prediction steps) in a sparse
-polynomial ring over the Gaussian rationals whose generators are the real parameters, the
-real perturbation directions, :math:`z_j`, :math:`\overline{z_j}`, :math:`\lambda_j` and
-:math:`\mu_j = \lambda_j^{-1}`.
+:func:`autoregressive_derivatives` takes any one-layer model description (:class:`theory.LinearAttention`):
+the per-sequence loss :math:`\ell = \sum_{t} c\,\|\hat y_t - x_{t+1}\|^2` is built from the
+description's :meth:`~theory.LinearAttention.readout_formula` and the task's time structure
+(:func:`theory.causal_model.causal_model`: embedding blocks and their time shifts, context, target, loss
+scale ``c``, prediction steps) in a sparse polynomial ring over the Gaussian rationals whose generators
+are the real parameters, the real perturbation directions, :math:`z_j`, :math:`\overline{z_j}`,
+:math:`\lambda_j` and :math:`\mu_j = \lambda_j^{-1}`. :func:`population_derivatives` is the instance for
+Zheng et al.'s model (:func:`theory.zheng_model`) at weights ``(W_PV, W_KQ)``.
 
 The gradient is forward-mode differentiation: the weights are perturbed to
 :math:`W + \Delta` with :math:`\Delta = \delta^{re} + i\,\delta^{im}` (one real symbol per real
