@@ -438,8 +438,10 @@ def _block_scale_diagonal(original):
 
 
 def _gaussian_moment_fourth(original):
-    def mutated(power, variance):
-        return 2 * variance ** 2 if power == 4 else original(power, variance)
+    def mutated(cov, indices):
+        if len(indices) == 4 and len(set(indices)) == 1:   # E g^4 = 2 var^2 instead of 3 var^2
+            return 2 * cov[indices[0]][indices[0]] ** 2
+        return original(cov, indices)
     return mutated
 
 
@@ -572,8 +574,8 @@ def model_mutants(full: bool = True) -> list[ModelMutant]:
         ModelMutant(f"{O}.mutant.block-scale-diagonal", "block_scale scales only the diagonal blocks",
                     _wrap("theory.attention", "block_scale", _block_scale_diagonal), (_T(f"{O}.O4"),), quick=True),
         # --- related work
-        ModelMutant(f"{R}.mutant.gaussian-fourth-moment", "E g^4 = 2 instead of 3 in the Gaussian moment functional",
-                    _wrap("theory.related", "_gaussian_moment", _gaussian_moment_fourth),
+        ModelMutant(f"{R}.mutant.gaussian-fourth-moment", "E g^4 = 2 instead of 3 in the tasks' Isserlis pairings",
+                    _wrap("theory.tasks", "_isserlis", _gaussian_moment_fourth),
                     (_T(f"{R}.ZFB1"), _T(f"{R}.N")), quick=True),
         ModelMutant(f"{R}.mutant.label-noise-dropped", "the label noise s dropped from the one-step risk",
                     _wrap("theory.related", "one_step_risk", _noise_dropped), (_T(f"{R}.N"),)),

@@ -154,6 +154,8 @@ ROWS = [
     ("one_step_risk-d", lambda: th.one_step_risk(0), V, "d"),
     ("optimal_step-d", lambda: th.optimal_step("2"), V, "d"),
     ("zfb_second_moment-d", lambda: th.zfb_second_moment(1.5), V, "d"),
+    ("InContextRegression.context_moment-factors",
+     lambda: th.InContextRegression(1).context_moment([(0, 2)]), V, "factors"),
     # --- theory.attention
     ("lsa_layer-W_PV-none", lambda: th.lsa_layer(None, weights().W_K, tokens()), T, "W_PV"),
     ("lsa_layer-W_PV-grid", lambda: th.lsa_layer([[1]], [[1]], tokens()), V, "W_PV must be a 2 x 2 grid"),

@@ -4,9 +4,9 @@ r"""Closed forms of the related work (spec ``related.md``), derived from their d
 2. The moment identity of Zhang, Frei and Bartlett (2023):
    :math:`\mathbb{E}[(XX^\top/N)^2] = \Gamma\Lambda`, :math:`\Gamma = (1 + 1/N)\Lambda + \mathrm{tr}(\Lambda)/N\, I`.
 
-Both are derived for symbolic ``N`` (or ``n``) by splitting double sums over samples into equal
-and distinct indices (exact for every N), with Gaussian moment functionals on monomials at
-concrete dimension d.
+Both are derived for symbolic ``N`` (or ``n``) by the in-context regression task
+(:class:`theory.tasks.InContextRegression`): set partitions of the samples in the context sums (exact
+for every N), with Gaussian moments at concrete dimension d.
 
 Label noise
 -----------
@@ -26,30 +26,12 @@ single- or two-sample expectation is a Gaussian moment functional on monomials a
 """
 from __future__ import annotations
 
-from functools import reduce
-
 import sympy as sp
 
 n_sym = sp.Symbol("n", integer=True, positive=True)
 N_sym = sp.Symbol("N", integer=True, positive=True)
 s_sym = sp.Symbol("s", positive=True)
 eta_sym = sp.Symbol("eta", real=True)
-
-
-def _gaussian_moment(power: int, variance) -> sp.Expr:
-    if power % 2:
-        return sp.Integer(0)
-    return sp.factorial2(power - 1) * variance ** (power // 2)
-
-
-def _expect(poly: sp.Expr, variances: dict) -> sp.Expr:
-    """E of a polynomial in independent centred Gaussians with the given variances."""
-    gens = list(variances)
-    total = sp.Integer(0)
-    for monomial, coeff in sp.Poly(sp.expand(poly), *gens).terms():
-        total += coeff * reduce(lambda acc, k: acc * _gaussian_moment(monomial[k], variances[gens[k]]),
-                                range(len(gens)), sp.Integer(1))
-    return sp.expand(total)
 
 
 def one_step_risk(d: int) -> sp.Expr:
@@ -92,8 +74,8 @@ def optimal_step(d: int) -> sp.Expr:
 def zfb_second_moment(d: int) -> tuple[sp.Matrix, sp.Matrix]:
     r""":math:`\mathbb{E}[(XX^\top/N)^2]` for ``x_i ~ N(0, diag(lambda_1..lambda_d))`` iid, symbolic N.
 
-    .. math:: \mathbb{E}[(XX^\top/N)^2] = \tfrac1N\,\mathbb{E}[x x^\top x x^\top]
-              + \tfrac{N-1}{N}\,\Lambda^2
+    Derived as :math:`\sum_k \mathbb{E}[S_{ik} S_{kj}]/N^2` with :math:`S = XX^\top` by the task's exact
+    context-sum moments (:meth:`theory.tasks.InContextRegression.context_moment`).
 
     Returns
     -------
@@ -105,12 +87,13 @@ def zfb_second_moment(d: int) -> tuple[sp.Matrix, sp.Matrix]:
     """
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ValueError(f"d must be an integer >= 1 (got {d!r}): the input dimension")
+    from .tasks import InContextRegression
+
     lam = sp.symbols(f"lambda_1:{d + 1}", positive=True)
-    x = sp.symbols(f"x_1:{d + 1}")
-    variances = dict(zip(x, lam))
     Lambda = sp.diag(*lam)
-    xxT = sp.Matrix(d, 1, list(x)) * sp.Matrix(1, d, list(x))
-    single = (xxT * xxT).applyfunc(lambda e: _expect(e, variances))
-    moment = single / N_sym + (N_sym - 1) / N_sym * Lambda ** 2
+    # (XX^T)^2_{ij} = sum_k S_ik S_kj with S = sum_n x_n x_n^T: the task's exact moments of its context sums
+    task = InContextRegression(d, covariance=list(lam))
+    moment = sp.Matrix(d, d, lambda i, j: sum(task.context_moment(((int(i), k), (k, int(j))), N_sym)
+                                              for k in range(d)) / N_sym ** 2)
     return moment.applyfunc(sp.expand), Lambda
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import combinations
 
+from typing import Sequence
+
 import sympy as sp
 from sympy.utilities.iterables import multiset_partitions
 
@@ -203,6 +205,19 @@ class InContextRegression:
         if isinstance(pred, sp.MatrixBase):
             raise ValueError("direct_loss needs a model with one readout coordinate")
         return DirectLoss(self, pred, self.target(), scale, N)
+
+    def context_moment(self, factors: Sequence, N=None) -> sp.Expr:
+        r""":math:`\mathbb{E}\prod_r S_{i_r j_r}` for the context sums :math:`S = \sum_{n=1}^{N} z_n z_n^\top` of the
+        tokens :math:`z_n = (x_n; y_n)` (0-based ``(i, j)`` pairs), exact for symbolic ``N`` (set partitions)."""
+        from .models import N as N_sym
+        from .models import regression_embedding
+
+        N = N_sym if N is None else N
+        if not isinstance(factors, (list, tuple)) or not all(
+                isinstance(f, (list, tuple)) and len(f) == 2 and all(isinstance(k, int) and 0 <= k <= self.D for k in f)
+                for f in factors):
+            fail("factors", f"a sequence of (i, j) index pairs in 0..{self.D} (coordinates of (x; y))", factors)
+        return self._sum_moment(tuple(tuple(f) for f in factors), sp.Integer(1), regression_embedding(self.D).embed, N)
 
     def _sum_moment(self, factors: tuple, rest: sp.Expr, embed, N) -> sp.Expr:
         """E[prod_r S_{i_r j_r} * rest] with S = sum_n z_n z_n^T, for symbolic or integer N."""
