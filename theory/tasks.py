@@ -387,8 +387,9 @@ class AutoregressiveTask:
                                                                          s.z, s.zbar))
 
     def direct_loss(self, model, N=None, scale=None) -> "EngineLoss":
-        """The exact loss of a one-layer ``model`` on this task, by :func:`theory.zheng_population.autoregressive_derivatives`
-        (the task's one exact expectation: phase lemma, then the law's moments); ``N`` is not used (the context is ``t``)."""
+        """The exact loss of a one-layer ``model`` on this task, by
+        :func:`theory.zheng_population.autoregressive_derivatives` (the task's one exact expectation: the phase
+        lemma, then the law's moments); ``N`` is not used (the context is ``t``)."""
         from .zheng_population import require_autoregressive_model
 
         require_autoregressive_model(model, self.d)
