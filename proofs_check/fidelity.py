@@ -43,6 +43,14 @@ STATEMENTS = {
         ("Theorem 4.1", "limit independent of the init; trained predictor", r"Theorem 4\.1"),
         ("Sec. 4.2", "query shift tolerated, covariate shift not", r"Sec\. 4\.2"),
     ],
+    "zsls2025": [
+        ("ATTN_M = two-layer network", "merged-KQ heads = a linear network on cubic features",
+         r"Sec\. on ATTN_M"),
+        ("ATTN_M fixed point", "beta^T (Lambda + (Lambda + tr(Lambda) I)/N)^{-1} x_q", r"converged ATTN_M"),
+        ("ATTN_M time course", "closed-form s(t) from small initialisation, white covariance",
+         r"analytical time-course"),
+        ("ATTN_S rank one", "2^D fixed points and the plateau losses", r"ATTN_S with rank-one"),
+    ],
     "ahn2023": [
         ("Eq. (3)-(4)", "the linear transformer: W_PV = P, W_KQ = Q, TF = -[Z_L]", r"Eq\. \(1\), \(3\), \(4\)"),
         ("Lemma 1", "forward pass = preconditioned GD", r"Lemma 1"),
@@ -100,6 +108,14 @@ DISCREPANCIES = [
     ("ahn2023", "Loss scale: the paper's f = E(TF - w^T x_q)^2 has no factor 1/2 (mesacheck's scale 1/2): same "
      "minimisers. The manifold Q = -diag(A, 0) with A symmetric is not invariant under the flow for an anisotropic "
      "Sigma; Q's first d columns are.", ["ahn2023.T1"]),
+    ("zsls2025", "Loss scale and time: the paper's and the authors' loss is the mean squared error (no 1/2; "
+     "mesacheck's default scale is 1/2, so S1 states its plateaus at scale 1), and the paper's time constant tau "
+     "(tau d theta/dt = -grad L) divides the flow (M3 states s(t) for every tau).", ["zsls2025.S1", "zsls2025.M3"]),
+    ("zsls2025", "The authors' run (yedizhang/linattn-icl, train.py --model attnM --white_cov, D = 2, H = 2, N = 8, "
+     "20000 training sequences) against mesacheck's exact population flow from the same initial weights "
+     "(benchmarks/compare_zsls_authors.py): the largest gap is 1.26 % of L(0), at the drop; the plateau differs "
+     "by 0.3 % of L(0), of the order of the sampling error of a loss on 20000 fixed sequences (theirs; ours is "
+     "the population loss).", ["zsls2025.M3"]),
     ("zheng2024", "a_0 b_0 > 0 is sufficient but not necessary: only a_0 = -b_0 converges to the saddle ab = 0.",
      ["zheng2024.A3", "zheng2024.D5"]),
 ]
@@ -108,6 +124,8 @@ PAPERS = {"ahn2023": "Ahn, Cheng, Daneshmand, Sra 2023 (NeurIPS; arXiv 2306.0029
                      "the NeurIPS PDF whose displayed equations are missing (see ahn2023's module docstring)",
           "oswald2022": "von Oswald et al. 2022 (arXiv 2212.07677)",
           "zheng2024": "Zheng et al. 2024 (arXiv 2405.16845), statements as reconstructed in our spec",
+          "zsls2025": "Zhang, Singh, Latham, Saxe 2025 (ICML 2025; arXiv 2501.16265), statements from the abstract, "
+                      "the spec and the authors' code (only the arXiv HTML's opening was readable here)",
           "zfb2024": "Zhang, Frei, Bartlett 2024 (JMLR; arXiv 2306.09927), statements as reconstructed in our spec "
                      "(only the paper's opening and contents were readable here)"}
 
