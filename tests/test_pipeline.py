@@ -317,3 +317,20 @@ def test_a_deep_model_and_a_stack_of_one_layer_models_are_the_same_computation()
     xs = [sp.Matrix([sp.Rational(1, 2)]), sp.Matrix([-2])]
     ys, xq = [sp.Integer(3), sp.Rational(-1, 3)], sp.Matrix([5])
     assert deep.predict(xs, ys, xq, point) == stacked_forward(one, per_layer, xs, ys, xq).prediction != 0
+
+
+@pytest.mark.parametrize("d, T", [(1, 4), (2, 4)])
+def test_zheng_manifold_restriction_is_the_reduced_flow(d, T):
+    """Manifold(zheng_model(d), M_ab).restrict on the AR task = theory.dynamics.reduced_flow (entrywise), invariant."""
+    from theory.dynamics import a_sym, b_sym, reduced_flow
+
+    from proofs_check import check_invariant
+
+    model, law = zheng_model(d), RealGaussian(d)
+    point = {"v_1": sp.Matrix.vstack(b_sym * sp.eye(d), sp.zeros(d, d)),
+             "W_KQ_1": sp.zeros(d, 2 * d).col_join((a_sym * sp.eye(d)).row_join(sp.zeros(d, d)))}
+    flow = Manifold(model, point, (a_sym, b_sym)).restrict(population_loss(model, AutoregressiveTask(d, law, T)))
+    ref = reduced_flow(d, T, law)
+    assert sp.expand(flow.rhs[a_sym] - ref.a_dot) == 0 and sp.expand(flow.rhs[b_sym] - ref.b_dot) == 0
+    assert flow.rhs[a_sym] != 0
+    assert check_invariant(flow).status.value == "VERIFIED"
