@@ -11,9 +11,12 @@ is applied to ``q_t = W^KQ e_t`` (forward) and to ``g_t = W^{PV H} r_t / (t-1)``
 it is still in cache. Sequences are processed in blocks of ``lanes`` side by side (the innermost,
 SIMD-vectorised loop runs over the sequences of a block), blocks in parallel over numba threads.
 The first call compiles (about 25 s, then cached on disk by numba).
-The operand is the sequences themselves, in the layout of :class:`FusedData` (real and imaginary
-parts, shape (blocks, T, d, lanes)); memory is ``2 m T d`` floats, against ``m (T-2) 4 d^2``
-complex numbers for the stored prefix sums.
+The operand is the caller's sequences themselves (complex, shape (m, T, d), read through a real
+view, no copy at the kernel's precision): each block of ``lanes`` sequences is re-laid out into a
+scratch buffer of ``2 T d lanes`` floats inside the kernel (real and imaginary parts, shape
+(T, d, lanes)), so the kernel adds one block per running thread to the sequences, against
+``m (T-2) 4 d^2`` complex numbers for the stored prefix sums. :func:`flops` counts its arithmetic
+(the compute floor of an epoch; see benchmarks/bench_performance.py for the measured roofline).
 
 Same value and convention as :func:`numerics.training.zheng_loss_and_grad` (tested against it and
 against finite differences).
@@ -39,54 +42,112 @@ def available() -> bool:
     return HAVE_NUMBA
 
 
+#: Sequences per block (the SIMD width of the kernel's inner loops), chosen by measurement on
+#: this machine (AMD EPYC, AVX-512, d = 5, T = 100, one thread; see benchmarks/results_performance.txt):
+#: longer inner loops amortise the loop overheads; a block's scratch (``2 T d LANES`` floats) and
+#: running sums stay in L2.
+LANES = 128
+
+
+def _check_lanes(lanes):
+    if isinstance(lanes, bool) or int(lanes) != lanes or lanes < 1:
+        raise ValueError(f"lanes must be a positive integer (got {lanes!r}): sequences per block of the fused "
+                         f"kernel, e.g. lanes={LANES}")
+    return int(lanes)
+
+
 class FusedData:
-    """Sequences in the layout of the fused kernel.
+    """Sequences for the fused kernel: the caller's complex array, at the kernel's precision.
+
+    No copy is made when ``x`` is already a C-contiguous array of the matching complex dtype
+    (complex64 for float32); the kernel re-lays out one block of ``lanes`` sequences at a time
+    into a small scratch buffer (real and imaginary parts, shape (T, d, lanes)) inside the kernel.
 
     Parameters
     ----------
     x : ndarray, shape (m, T, d), complex
     dtype : {np.float32, np.float64}
-        Storage and arithmetic of the running sums (float32 is the authors' ``torch.cfloat``;
-        per-block sums are reduced in float64).
+        Arithmetic of the running sums (float32 is the authors' ``torch.cfloat``; per-block sums
+        are reduced in float64).
     lanes : int
-        Sequences per block (the SIMD width of the inner loop). Padding sequences are zero and
-        contribute nothing to the loss or the gradients.
+        Sequences per block (the SIMD width of the inner loop). Padding sequences of the last
+        block are zero and contribute nothing to the loss or the gradients.
 
     Attributes
     ----------
+    x : ndarray, shape (m, T, d), complex64 or complex128
+    m, T, d, lanes : int
     xr, xi : ndarray, shape (blocks, T, d, lanes)
-    m, T, d : int
+        The blocks as the kernel lays them out (built on request, for inspection).
     """
 
-    def __init__(self, x: np.ndarray, dtype=np.float32, lanes: int = 64):
+    def __init__(self, x: np.ndarray, dtype=np.float32, lanes: int = LANES):
         m, T, d = x.shape
-        self.m, self.T, self.d, self.lanes = m, T, d, lanes
+        self.m, self.T, self.d, self.lanes = m, T, d, _check_lanes(lanes)
         self.dtype = np.dtype(dtype)
-        nb = -(-m // lanes)
-        xx = np.asarray(x)
-        # filled block by block: no padded copy of the (complex128) sequences is ever made
-        self.xr = np.zeros((nb, T, d, lanes), dtype=self.dtype)               # padding stays zero
-        self.xi = np.zeros((nb, T, d, lanes), dtype=self.dtype)
-        for b in range(nb):
-            blk = xx[b * lanes:(b + 1) * lanes].transpose(1, 2, 0)            # (T, d, n <= lanes)
-            self.xr[b, :, :, :blk.shape[2]] = blk.real
-            self.xi[b, :, :, :blk.shape[2]] = blk.imag
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be numpy.float32 or numpy.float64 (got {dtype!r}): the arithmetic "
+                             f"of the fused kernel")
+        cdt = np.complex64 if self.dtype == np.float32 else np.complex128
+        self.x = np.ascontiguousarray(x, dtype=cdt)                    # no copy when it already is
+
+    def _blocks(self, part):
+        nb = -(-self.m // self.lanes)
+        out = np.zeros((nb * self.lanes, self.T, self.d), dtype=self.dtype)
+        out[:self.m] = part(self.x)
+        return np.ascontiguousarray(out.reshape(nb, self.lanes, self.T, self.d).transpose(0, 2, 3, 1))
+
+    @property
+    def xr(self) -> np.ndarray:
+        return self._blocks(np.real)
+
+    @property
+    def xi(self) -> np.ndarray:
+        return self._blocks(np.imag)
 
     @property
     def nbytes(self) -> int:
-        return self.xr.nbytes + self.xi.nbytes
+        """Bytes the data set itself holds (shared with the caller's array when no copy was made)."""
+        return self.x.nbytes
 
     @staticmethod
-    def bytes_needed(m: int, T: int, d: int, dtype=np.float32, lanes: int = 64) -> int:
-        return 2 * (-(-m // lanes)) * lanes * T * d * np.dtype(dtype).itemsize
+    def bytes_needed(m: int, T: int, d: int, dtype=np.float32, lanes: int = LANES) -> int:
+        """Scratch of one block (``2 T d lanes`` floats), per running thread: what the kernel adds to
+        the caller's sequences (at the kernel's precision)."""
+        return 2 * T * d * lanes * np.dtype(dtype).itemsize
 
 
-def loss_and_grad(data: FusedData, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1):
+def flops(m: int, T: int, d: int, need_grad: bool = True, lanes: int = 1) -> int:
+    """Real floating-point operations of one call of the fused kernel, counted from its loops.
+
+    A complex multiply-add is 8 flops (4 fused multiply-adds), a complex product 6, a real scaling
+    of a complex number 2, ``|r|^2 / 2`` accumulated 4. Per sequence and step ``s = 1..T-2``
+    (``n = 2d``): the running sums ``C += x_s x_s^H`` and ``D += x_s x_{s-1}^H`` (``2 d^2``
+    multiply-adds), ``q = Q e`` (``n^2``), ``v = S q / s`` (:func:`_apply_S`: ``w = x_s^H u_2``,
+    ``d`` multiply-adds; ``-x_s w``, ``d`` products; the ``C``/``D`` loop, ``4 d^2`` multiply-adds;
+    the scaling, ``n``), ``r = P v`` (``d n``) and the loss (``d``); with the gradients also
+    ``gP += r v^H`` (``d n``), ``g = P^H r`` (``d n``), ``h = S g / s`` (as ``v``) and
+    ``gQ += h e^H`` (``n^2``). The start ``C_0 = x_0 x_0^H`` (``d^2`` entries, 6 flops each) once
+    per sequence. ``lanes > 1`` counts the zero padding of the last block (work the kernel does).
+
+    Returns
+    -------
+    int
+    """
+    n = 2 * d
+    apply_S = 8 * d + 6 * d + 8 * 4 * d * d + 2 * n
+    fwd = 8 * 2 * d * d + 8 * n * n + apply_S + 8 * d * n + 4 * d
+    bwd = 8 * d * n + 8 * d * n + apply_S + 8 * n * n
+    seqs = -(-m // lanes) * lanes
+    return seqs * (6 * d * d + (T - 2) * (fwd + (bwd if need_grad else 0)))
+
+
+def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1):
     """Loss and gradients of the causal LSA on ``data`` (see :func:`numerics.training.zheng_loss_and_grad`).
 
     Parameters
     ----------
-    data : FusedData
+    data : FusedData, or ndarray of shape (m, T, d), complex (wrapped as ``FusedData(data)``)
     P : ndarray, shape (d, 2d)      ``W^PV``
     Q : ndarray, shape (2d, 2d)     ``W^KQ``
     threads : int
@@ -100,21 +161,27 @@ def loss_and_grad(data: FusedData, P: np.ndarray, Q: np.ndarray, need_grad: bool
     if not HAVE_NUMBA:
         raise RuntimeError("the fused kernel needs numba: pip install 'mesacheck[fast]' "
                            "(or pass kernel='prefix' to zheng_gd)")
+    if not isinstance(data, FusedData):
+        data = FusedData(np.asarray(data))
     d = data.d
     dt = data.dtype
     P = np.asarray(P, dtype=np.complex128)
     Q = np.asarray(Q, dtype=np.complex128)
-    nb = data.xr.shape[0]
+    L = data.lanes
+    nb = -(-data.m // L)
     out = np.zeros((nb, 1 + 2 * (d * 2 * d) + 2 * (4 * d * d)))
-    args = (data.xr, data.xi, np.ascontiguousarray(P.real, dt), np.ascontiguousarray(P.imag, dt),
-            np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt), bool(need_grad), out)
+    xv = data.x.view(dt).reshape(data.m, data.T, d, 2)             # real view: no copy
+    args = (xv, np.ascontiguousarray(P.real, dt), np.ascontiguousarray(P.imag, dt),
+            np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt), bool(need_grad), L, out)
     threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     before = numba.get_num_threads()
-    numba.set_num_threads(threads)
+    if threads != before:
+        numba.set_num_threads(threads)
     try:
         _kernel(*args)
     finally:
-        numba.set_num_threads(before)
+        if threads != before:
+            numba.set_num_threads(before)
     tot = out.sum(axis=0)
     m = data.m
     loss = float(tot[0]) / m
@@ -131,15 +198,23 @@ def loss_and_grad(data: FusedData, P: np.ndarray, Q: np.ndarray, need_grad: bool
 if HAVE_NUMBA:
 
     @njit(parallel=True, fastmath=_FLAGS, cache=True)
-    def _kernel(xr, xi, Pr, Pi, Qr, Qi, need_grad, out):  # pragma: no cover - compiled
-        nb, T, d, L = xr.shape
+    def _kernel(xv, Pr, Pi, Qr, Qi, need_grad, L, out):  # pragma: no cover - compiled
+        m, T, d, _ = xv.shape
+        nb = (m + L - 1) // L
         d2 = 2 * d
         n1 = d * d2
         n2 = d2 * d2
-        ft = xr.dtype
+        ft = Pr.dtype
         for b in prange(nb):
-            X = xr[b]
-            Y = xi[b]
+            # this block's sequences, re-laid out (time, coordinate, sequence); padding stays zero
+            X = np.zeros((T, d, L), ft)
+            Y = np.zeros((T, d, L), ft)
+            i0 = b * L
+            for i in range(min(L, m - i0)):
+                for t in range(T):
+                    for j in range(d):
+                        X[t, j, i] = xv[i0 + i, t, j, 0]
+                        Y[t, j, i] = xv[i0 + i, t, j, 1]
             Cr = np.zeros((d, d, L), ft)
             Ci = np.zeros((d, d, L), ft)
             Dr = np.zeros((d, d, L), ft)

@@ -482,7 +482,7 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
 
 #: Bytes each epoch kernel stores for one data set of shape (m, T, d) at a precision.
 KERNEL_BYTES = {
-    "fused": lambda m, T, d, precision: fused.FusedData.bytes_needed(
+    "fused": lambda m, T, d, precision: fused.FusedData.bytes_needed(          # scratch of one block
         m, T, d, np.float32 if precision == "single" else np.float64),
     "prefix": lambda m, T, d, precision: ZhengPrefix.bytes_needed(
         m, T, d, np.complex64 if precision == "single" else np.complex128),
@@ -529,7 +529,8 @@ def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "a
 
 def _operand(x, kernel, precision):
     if kernel == "fused":
-        return fused.FusedData(x, dtype=np.float32 if precision == "single" else np.float64, lanes=64)
+        # the caller's array itself when it is already complex64 (single) / complex128 (double)
+        return fused.FusedData(x, dtype=np.float32 if precision == "single" else np.float64)
     if kernel == "prefix":
         return ZhengPrefix(x, dtype=np.complex64 if precision == "single" else np.complex128)
     return x
