@@ -53,23 +53,27 @@ def part_training():
     x, xt = sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng), sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng)
     P, Q = training.diagonal_init(d, 0.1, 0.1)
     fd, fdt = fused.FusedData(x), fused.FusedData(xt)
+    fv, fvt = fused.FusedData(x, copy=False), fused.FusedData(xt, copy=False)        # read in place
     fused.loss_and_grad(fd, P, Q)
+    fused.loss_and_grad(fv, P, Q)
     pre = training.ZhengPrefix(x, dtype=np.complex64)
     flat = [a.reshape(-1).view(np.float32) for ch in pre.chunks for a in ch]     # every prefix-sum float
     read_once = _numba_read_once()
     read_once(flat[0])                                                           # compile
     # interleaved, best of 7: on a shared machine the minimum is the least disturbed measurement
-    fused_s, test_s, pass_s, nb_pass_s, prefix_s = [], [], [], [], []
+    fused_s, test_s, pass_s, nb_pass_s, prefix_s, view_s, view_test_s = [], [], [], [], [], [], []
     for k in range(7):
         fused_s.append(_median_time(lambda: fused.loss_and_grad(fd, P, Q), reps=1))
         test_s.append(_median_time(lambda: fused.loss_and_grad(fdt, P, Q, need_grad=False), reps=1))
+        view_s.append(_median_time(lambda: fused.loss_and_grad(fv, P, Q), reps=1))
+        view_test_s.append(_median_time(lambda: fused.loss_and_grad(fvt, P, Q, need_grad=False), reps=1))
         pass_s.append(_median_time(lambda: [a.sum() for ch in pre.chunks for a in ch], reps=1))
         nb_pass_s.append(_median_time(lambda: [read_once(a) for a in flat], reps=1))
         if k < 3:
             prefix_s.append(_median_time(lambda: training.zheng_loss_and_grad(pre, P, Q, threads=1), reps=1))
     fused_s, test_s, pass_s, prefix_s = min(fused_s), min(test_s), min(pass_s), min(prefix_s)
     nb_pass_s = min(nb_pass_s)
-    seq_pass_s = min(_median_time(lambda: read_once(fd.x.view(np.float32).reshape(-1)), reps=1) for _ in range(7))
+    seq_pass_s = min(_median_time(lambda: read_once(fv.x.view(np.float32).reshape(-1)), reps=1) for _ in range(7))
     ref = training.zheng_loss_and_grad(pre, P, Q, threads=1)
     got = fused.loss_and_grad(fd, P, Q)
     rel = max(np.abs(got[1] - ref[1]).max() / np.abs(ref[1]).max(), np.abs(got[2] - ref[2]).max() / np.abs(ref[2]).max())
@@ -77,6 +81,7 @@ def part_training():
             "prefix_kernel_s": prefix_s,
             "prefix_bytes": pre.nbytes, "fused_bytes": fd.nbytes, "grad_rel_diff": float(rel),
             "seq_pass_s": seq_pass_s, "m": m, "T": T, "d": d, "lanes": fd.lanes,
+            "view_s": min(view_s), "view_test_s": min(view_test_s), "view_bytes": fv.nbytes,
             "flops_grad": fused.flops(m, T, d, True, fd.lanes), "flops_loss": fused.flops(m, T, d, False, fd.lanes)}
 
 
@@ -272,6 +277,10 @@ def main(argv=None):
         f"({t['prefix_bytes'] / t['fused_bytes']:.0f}x smaller); max rel. grad diff {t['grad_rel_diff']:.1e}")
     say(f"[test loss] logging the test loss at m=1e4 costs (train + test) / train = "
         f"{(t['fused_s'] + t['test_loss_s']) / t['fused_s']:.2f}x (target <= 1.5x)")
+    say(f"[layout] the sequences read in place (kernel fused_view, one block of {t['lanes']} re-laid out at a time) "
+        f"against re-laid out once (fused), m=1e4: training pass {t['view_s'] * 1e3:.0f} vs {t['fused_s'] * 1e3:.0f} ms "
+        f"({t['view_s'] / t['fused_s']:.2f}x), test-loss pass {t['view_test_s'] * 1e3:.0f} vs {t['test_loss_s'] * 1e3:.0f} ms "
+        f"({t['view_test_s'] / t['test_loss_s']:.2f}x); stores {t['fused_bytes'] / 1e6:.0f} MB less per data set")
     pk = run("peak")
     peak = pk["peak_flops"]
     floor_s = (t["flops_grad"] + t["flops_loss"]) / peak                          # train with grad + test loss
@@ -287,9 +296,10 @@ def main(argv=None):
         f"{floor_s * 1e3:.1f} ms (measured {(t['fused_s'] + t['test_loss_s']) * 1e3:.0f} ms = "
         f"{(t['fused_s'] + t['test_loss_s']) / floor_s:.1f}x the floor); training pass alone {t['flops_grad'] / peak * 1e3:.1f} ms. "
         f"'Epoch <= 2x one memory pass': against the complex64 prefix sums ({one_pass * 1e3:.0f} ms, bar "
-        f"{2 * one_pass * 1e3:.0f} ms) the floor is {t['flops_grad'] / peak / one_pass:.2f} passes: reachable, met by "
-        f"the measured {t['fused_s'] / one_pass:.2f}x; against the fused kernel's own operand (the complex64 sequences, "
-        f"{t['fused_bytes'] / 1e6:.0f} MB, one pass {t['seq_pass_s'] * 1e3:.1f} ms) the floor is "
+        f"{2 * one_pass * 1e3:.0f} ms) the floor is {t['flops_grad'] / peak / one_pass:.2f} passes: reachable (needs "
+        f">= {t['flops_grad'] / peak / (2 * one_pass):.0%} of peak), "
+        f"{'met' if t['fused_s'] <= 2 * one_pass else 'missed'} by the measured {t['fused_s'] / one_pass:.2f}x; against the fused kernel's own operand (the complex64 sequences, "
+        f"{t['view_bytes'] / 1e6:.0f} MB, one pass {t['seq_pass_s'] * 1e3:.1f} ms) the floor is "
         f"{t['flops_grad'] / peak / t['seq_pass_s']:.0f} passes: 2x is below the compute floor, unreachable with "
         f"this arithmetic on this CPU")
     g = run("datagen")

@@ -64,8 +64,9 @@ class FusedData:
     ``copy=False`` (the least memory): the caller's complex array itself, read through a real view
     (no copy when it already is C-contiguous complex64 for float32, complex128 for float64); the
     kernel re-lays out one block at a time into a scratch buffer of ``2 T d lanes`` floats per
-    running thread, on every pass (measured cost at d = 5, T = 100, one thread: a few percent of a
-    training pass, 10-20% of a loss-only pass; see benchmarks/results_performance.txt).
+    running thread, on every pass (measured at d = 5, T = 100, one thread, 256 lanes, interleaved:
+    a training + test-loss pass 1% slower at m = 4000, 12% at m = 1000; see
+    benchmarks/results_performance.txt).
 
     Parameters
     ----------
