@@ -526,7 +526,7 @@ def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "a
     why = []
     for k in ("fused", "fused_view", "prefix", "chunked"):
         if k.startswith("fused") and not fused.available():
-            why.append("fused: numba not installed")
+            why.append(f"{k}: numba not installed")
             continue
         if need(k) > memory_budget:
             why.append(f"{k}: {need(k) / 1e9:.2f} GB over the {memory_budget / 1e9:.2f} GB budget")
