@@ -65,8 +65,8 @@ class FusedData:
     (no copy when it already is C-contiguous complex64 for float32, complex128 for float64); the
     kernel re-lays out one block at a time into a scratch buffer of ``2 T d lanes`` floats per
     running thread, on every pass (measured at d = 5, T = 100, one thread, 256 lanes, interleaved:
-    a training + test-loss pass 1% slower at m = 4000, 12% at m = 1000; see
-    benchmarks/results_performance.txt).
+    1-6% slower per training pass and 2-10% per test-loss pass at m = 10^4, 1-12% per pass at
+    m = 1000-4000; see benchmarks/results_performance.txt).
 
     Parameters
     ----------
