@@ -91,17 +91,17 @@ def part_authors(path, m, T, d, epochs, lr):
             "peak_mb": _peak_mb(), "baseline_mb": baseline}
 
 
-def part_ours(m, T, d, epochs, lr):
+def part_ours(m, T, d, epochs, lr, kernel="auto"):
     sys.path.insert(0, ROOT)
     from numerics import training
 
-    training.zheng_gd(*_data(64, T, d, 1), 0.1, 0.1, lr=lr, epochs=1, threads=1)   # compile / load the kernel
+    training.zheng_gd(*_data(64, T, d, 1), 0.1, 0.1, lr=lr, epochs=1, threads=1, kernel=kernel)  # load the kernel
     baseline = _peak_mb()                                            # interpreter + libraries
     x, xt = _data(m, T, d, 0)
     # per epoch: the time between two progress calls of zheng_gd (one step + the test-set logging);
     # the best of 12 epochs (the machine is shared: the least disturbed timing), as for their epochs
     stamps = []
-    res = training.zheng_gd(x, xt, 0.1, 0.1, lr=lr, epochs=epochs + 12, threads=1,
+    res = training.zheng_gd(x, xt, 0.1, 0.1, lr=lr, epochs=epochs + 12, threads=1, kernel=kernel,
                             progress=lambda *a: stamps.append(time.perf_counter()))
     per = min(b - a for a, b in zip(stamps, stamps[1:]))
     setup = res.seconds - (stamps[-1] - stamps[0]) - per        # before the first epoch's step
@@ -120,14 +120,21 @@ def run(part, *args):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def compare(path, ms=(1000, 2000, 4000), epochs=3, T=100, d=5, lr=1e-4):
-    """Rows of (m, authors, ours) measured side by side (interleaved), as dicts."""
+def compare(path, ms=(1000, 2000, 4000), epochs=3, T=100, d=5, lr=1e-4, view=True):
+    """Rows of (m, authors, ours) measured side by side (interleaved), as dicts.
+
+    With ``view``, also ours with ``kernel="fused_view"`` (the sequences read in place: least memory).
+    """
     rows = []
     for m in ms:
         a = run("authors", path, m, T, d, epochs, lr)
         o = run("ours", m, T, d, epochs, lr)
-        rows.append({"m": m, "authors": a, "ours": o, "speedup": a["epoch_s"] / o["epoch_s"],
-                     "memory_ratio": o["peak_mb"] / a["peak_mb"]})
+        row = {"m": m, "authors": a, "ours": o, "speedup": a["epoch_s"] / o["epoch_s"],
+               "memory_ratio": o["peak_mb"] / a["peak_mb"]}
+        if view:
+            v = run("ours", m, T, d, epochs, lr, "fused_view")
+            row.update(view=v, view_speedup=a["epoch_s"] / v["epoch_s"], view_memory_ratio=v["peak_mb"] / a["peak_mb"])
+        rows.append(row)
     return rows
 
 
@@ -142,6 +149,13 @@ def format_rows(rows):
                      f"{(o['peak_mb'] - o.get('baseline_mb', 0)) / max(1.0, a['peak_mb'] - a.get('baseline_mb', 0)):.3f}); "
                      f"kernel {o['kernel']} (one-time setup {o['setup_s']:.2f} s); ab after the epochs {a['ab']:.7f} vs {o['ab']:.7f}, "
                      f"test loss {a['test_loss']:.4f} vs {o['test_loss']:.4f}")
+        if "view" in r:
+            v = r["view"]
+            lines.append(f"[authors' PyTorch vs ours, kernel {v['kernel']}: sequences read in place] m={r['m']}: "
+                         f"{a['epoch_s']:.2f} s vs {v['epoch_s'] * 1e3:.1f} ms per epoch -> {r['view_speedup']:.0f}x "
+                         f"({v['epoch_s'] / o['epoch_s']:.2f}x the epoch of kernel {o['kernel']}); peak RSS "
+                         f"{a['peak_mb']:.0f} MB vs {v['peak_mb']:.0f} MB -> {r['view_memory_ratio']:.3f} of theirs; "
+                         f"ab {v['ab']:.7f}, test loss {v['test_loss']:.4f}")
     return lines
 
 

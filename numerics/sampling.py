@@ -94,7 +94,7 @@ def zheng_sequences(m: int, T: int, d: int, law: str = "gaussian", scale: float 
         raise ValueError(f"dtype must be numpy.complex128 or numpy.complex64 (got {dtype!r}): the precision "
                          f"the sequences are stored in")
     x = np.empty((m, T, d), dtype=dtype)
-    step = m if x.dtype == np.complex128 else 256
+    step = m if x.dtype == np.complex128 else 64                   # complex128 scratch of 64 sequences
     for s in range(0, m, step):
         blk = x[s:s + step] if x.dtype == np.complex128 else np.empty((min(step, m - s), T, d), np.complex128)
         blk[:, 0] = z[s:s + step]

@@ -124,3 +124,41 @@ def test_lazy_package_exports_resolve_like_eager_imports():
     assert set(numerics.__all__) <= set(dir(numerics)) and set(theory.__all__) <= set(dir(theory))
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         theory.nope
+
+
+@needs_numba
+@pytest.mark.parametrize("m,lanes", [(70, 32), (300, 256)])                     # padded last blocks
+def test_view_layout_reads_the_callers_array_and_equals_the_copied_layout(m, lanes):
+    # fused_view re-lays out one block at a time inside the kernel: same loss and gradients as the
+    # copied layout to float32 rounding, and no copy of complex64 sequences
+    rng = np.random.default_rng(m)
+    x = sampling.zheng_sequences(m, 9, 3, "gaussian", 1.0, rng, dtype=np.complex64)
+    P, Q = _params(3, rng)
+    view = fused.FusedData(x, lanes=lanes, copy=False)
+    assert view.x is x and view.nbytes == x.nbytes
+    assert np.array_equal(view.xr, fused.FusedData(x, lanes=lanes).xr)
+    a = fused.loss_and_grad(fused.FusedData(x, lanes=lanes), P, Q)
+    b = fused.loss_and_grad(view, P, Q)
+    assert b[0] == pytest.approx(a[0], rel=1e-6)
+    for ga, gb in zip(a[1:], b[1:]):
+        assert np.abs(gb - ga).max() <= 1e-6 * np.abs(ga).max()
+    assert fused.loss_and_grad(view, P, Q, need_grad=False) == pytest.approx(a[0], rel=1e-6)
+
+
+@needs_numba
+def test_zheng_gd_fused_view_is_reported_chosen_under_a_tight_budget_and_takes_the_same_steps():
+    x = sampling.zheng_sequences(1000, 8, 2, "gaussian", 1.0, 0, dtype=np.complex64)   # 4 blocks of 256
+    a = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3)
+    copy_bytes = training.KERNEL_BYTES["fused"](1000, 8, 2, "single")
+    b = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3, memory_budget=copy_bytes)   # train + test: 2x
+    assert (a.kernel, b.kernel) == ("fused", "fused_view") and "fused:" in b.extra["kernel_reason"]
+    assert np.allclose(a.ab, b.ab, rtol=1e-6) and np.allclose(a.test_loss, b.test_loss, rtol=1e-6)
+
+
+def test_flops_count_is_affine_in_the_steps_and_linear_in_the_padded_sequences():
+    f = fused.flops
+    per_step = f(1, 4, 3) - f(1, 3, 3)
+    assert f(1, 50, 3) == f(1, 3, 3) + 47 * per_step
+    assert f(300, 10, 3, lanes=256) == 512 * f(1, 10, 3)                       # padding counted
+    fwd = f(1, 4, 3, need_grad=False) - f(1, 3, 3, need_grad=False)
+    assert fwd < per_step < 2.1 * fwd                                          # backward ~ forward

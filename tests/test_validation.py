@@ -486,6 +486,10 @@ ROWS = [
     ("zheng_loss_and_grad-P-shape", lambda: nm.zheng_loss_and_grad(zx(), np.zeros((1, 3)), pd_W()[1]), V, "P"),
     ("zheng_loss_and_grad-chunk", lambda: nm.zheng_loss_and_grad(zx(), *pd_W(), chunk=0), V, "chunk"),
     ("zheng_loss_and_grad-threads", lambda: nm.zheng_loss_and_grad(zx(), *pd_W(), threads=0), V, "threads"),
+    ("zheng_gd-kernel", lambda: nm.zheng_gd(zx(), None, kernel="fused-view"), V, "kernel must be one of"),
+    ("FusedData-lanes", lambda: __import__("numerics.fused").fused.FusedData(zx(), lanes=0), V, "lanes"),
+    ("FusedData-copy", lambda: __import__("numerics.fused").fused.FusedData(zx(), copy="no"), T, "copy"),
+    ("FusedData-dtype", lambda: __import__("numerics.fused").fused.FusedData(zx(), dtype=np.float16), V, "dtype"),
     # --- proofs_check
     ("verify-unknown", lambda: pc.verify("nope"), KeyError, "unknown claim 'nope'"),
     ("verify-type", lambda: pc.verify(3), T, "claim_id"),
