@@ -317,7 +317,7 @@ def main(argv=None):
             say(line + " (targets: >= 100x, <= 0.1 of the memory)")
         for r in rows:
             m = r["m"]
-            fl = fused.flops(m, 100, 5, True, fused.LANES) + fused.flops(m, 100, 5, False, fused.LANES)
+            fl = fused.flops(m, 100, 5, True, fused.default_lanes(5)) + fused.flops(m, 100, 5, False, fused.default_lanes(5))
             budget = r["authors"]["epoch_s"] / 100
             say(f"[roofline vs authors] m={m}: '>= 100x' means an epoch <= {budget * 1e3:.1f} ms; its compute floor "
                 f"(train + test-loss pass at {peak / 1e9:.0f} GFLOP/s) is {fl / peak * 1e3:.1f} ms, so 100x needs >= "

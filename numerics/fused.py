@@ -10,7 +10,11 @@ sums in registers / L1 (never stored), and
 is applied to ``q_t = W^KQ e_t`` (forward) and to ``g_t = W^{PV H} r_t / (t-1)`` (backward) while
 it is still in cache. Sequences are processed in blocks of ``lanes`` side by side (the innermost,
 SIMD-vectorised loop runs over the sequences of a block), blocks in parallel over numba threads.
-The first call compiles (about 25 s, then cached on disk by numba).
+The first call compiles (about 25 s, then cached on disk by numba). For ``d <= 8`` the kernel
+run is one generated for that ``d`` (:mod:`numerics._fused_gen`: the ``d``- and ``2d``-loops
+unrolled in its source, 16 sequences per lane loop; its first call per ``d`` compiles, about 25 s
+at d = 5 with gradients, 13 s for the loss only, then cached on disk); ``generated=False`` runs the
+generic loops.
 The operand is the caller's sequences themselves (complex, shape (m, T, d), read through a real
 view, no copy at the kernel's precision): each block of ``lanes`` sequences is re-laid out into a
 scratch buffer of ``2 T d lanes`` floats inside the kernel (real and imaginary parts, shape
@@ -24,6 +28,8 @@ against finite differences).
 from __future__ import annotations
 
 import numpy as np
+
+from . import _fused_gen
 
 try:  # optional dependency: pip install 'mesacheck[fast]'
     import numba
@@ -47,6 +53,19 @@ def available() -> bool:
 #: 128 / 512 lanes, 6.2 / - / 8.0 / 6.6 ms per training pass at m = 1000 and 64 / - / 81 / 86 ms at
 #: m = 10^4 (longer inner loops amortise the loop overheads until the block leaves L2).
 LANES = 256
+
+#: Sequences per block stored by ``FusedData(copy=True)`` for the generated kernel (d <= 8): its lane
+#: loops run 16 sequences (:data:`numerics._fused_gen.WIDTH`), and blocks of 16 are read contiguously
+#: (measured at d = 5, T = 100, m = 10^4, one thread, interleaved: blocks of 256 run as 16 chunks of
+#: 16 sequences 1.05x the generic kernel's training pass, blocks of 16 1.47x). The view layout
+#: re-lays out blocks of :data:`LANES` in the kernel whatever its ``lanes`` (blocks of 16: 0.84x).
+GENERATED_LANES = 16
+
+
+def default_lanes(d: int) -> int:
+    """The block width of ``FusedData`` when none is given: :data:`GENERATED_LANES` where the generated
+    kernel runs (d <= 8), else :data:`LANES`."""
+    return GENERATED_LANES if 1 <= d <= _fused_gen.MAX_D else LANES
 
 
 def _check_lanes(lanes):
@@ -74,9 +93,9 @@ class FusedData:
     dtype : {np.float32, np.float64}
         Arithmetic of the running sums (float32 is the authors' ``torch.cfloat``; per-block sums
         are reduced in float64).
-    lanes : int
-        Sequences per block (the SIMD width of the inner loop). Padding sequences of the last
-        block are zero and contribute nothing to the loss or the gradients.
+    lanes : int or None
+        Sequences per block (the SIMD width of the inner loop; None: :func:`default_lanes`). Padding
+        sequences of the last block are zero and contribute nothing to the loss or the gradients.
     copy : bool
         The layout, as above.
 
@@ -90,9 +109,10 @@ class FusedData:
         The blocks (stored with ``copy=True``; built on request otherwise, for inspection).
     """
 
-    def __init__(self, x: np.ndarray, dtype=np.float32, lanes: int = LANES, copy: bool = True):
+    def __init__(self, x: np.ndarray, dtype=np.float32, lanes=None, copy: bool = True):
         m, T, d = x.shape
-        self.m, self.T, self.d, self.lanes = m, T, d, _check_lanes(lanes)
+        self.m, self.T, self.d = m, T, d
+        self.lanes = default_lanes(d) if lanes is None else _check_lanes(lanes)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be numpy.float32 or numpy.float64 (got {dtype!r}): the arithmetic "
@@ -135,9 +155,12 @@ class FusedData:
         return self._xr.nbytes + self._xi.nbytes if self.copy else self.x.nbytes
 
     @staticmethod
-    def bytes_needed(m: int, T: int, d: int, dtype=np.float32, lanes: int = LANES, copy: bool = True) -> int:
+    def bytes_needed(m: int, T: int, d: int, dtype=np.float32, lanes=None, copy: bool = True) -> int:
         """What the layout adds to the caller's sequences: the blocks (``copy=True``), or the scratch
-        of one block, per running thread (``copy=False``, when no precision conversion is needed)."""
+        of one block, per running thread (``copy=False``, when no precision conversion is needed;
+        blocks of :data:`LANES` when ``lanes`` is None)."""
+        if lanes is None:
+            lanes = default_lanes(d) if copy else LANES
         blocks = -(-m // lanes) if copy else 1
         return 2 * blocks * lanes * T * d * np.dtype(dtype).itemsize
 
@@ -167,7 +190,8 @@ def flops(m: int, T: int, d: int, need_grad: bool = True, lanes: int = 1) -> int
     return seqs * (6 * d * d + (T - 2) * (fwd + (bwd if need_grad else 0)))
 
 
-def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1):
+def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1,
+                  generated=None):
     """Loss and gradients of the causal LSA on ``data`` (see :func:`numerics.training.zheng_loss_and_grad`).
 
     Parameters
@@ -178,6 +202,11 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
     threads : int
         numba threads over the blocks (the compiled ``parallel=True`` build is also the fastest
         on one thread: its loops vectorise better than a serial build's).
+    generated : bool or None
+        True: the kernel generated for this ``d`` and ``lanes`` (:mod:`numerics._fused_gen`, its
+        ``d``-loops unrolled; compiled on first use per ``(d, lanes)``, then cached on disk);
+        False: the generic kernel; None (default): the generated one when it applies (``d <= 8``
+        and ``lanes`` a multiple of 16), else the generic one.
 
     Returns
     -------
@@ -197,7 +226,25 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
     out = np.zeros((nb, 1 + 2 * (d * 2 * d) + 2 * (4 * d * d)))
     par = (np.ascontiguousarray(P.real, dt), np.ascontiguousarray(P.imag, dt),
            np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt), bool(need_grad))
-    if data.copy:
+    if generated is None:
+        generated = _fused_gen.usable(d, L if data.copy else LANES)
+    elif not isinstance(generated, (bool, np.bool_)):
+        raise TypeError(f"generated must be True, False or None (got {generated!r}): True the kernel "
+                        f"generated for d, False the generic one, None the generated one when it applies")
+    elif generated and not _fused_gen.usable(d, L if data.copy else LANES):
+        raise ValueError(f"generated=True needs d <= {_fused_gen.MAX_D} and lanes a multiple of "
+                         f"{_fused_gen.WIDTH} (got d={d}, lanes={L}): pass generated=None or False")
+    if generated:
+        gen = _fused_gen.kernels(d)
+        tag = "grad" if need_grad else "loss"
+        if data.copy:
+            kernel, args = getattr(gen, "kernel_" + tag), (data.xr, data.xi) + par[:4] + (out,)
+        else:
+            xv = data.x.view(dt).reshape(data.m, data.T, d, 2)     # real view: no copy
+            nb = -(-data.m // LANES)                                # blocks of LANES, in the kernel
+            out = np.zeros((nb, out.shape[1]))
+            kernel, args = getattr(gen, "kernel_view_" + tag), (xv,) + par[:4] + (LANES, out)
+    elif data.copy:
         kernel, args = _kernel, (data.xr, data.xi) + par + (out,)
     else:
         xv = data.x.view(dt).reshape(data.m, data.T, d, 2)         # real view: no copy

@@ -162,3 +162,38 @@ def test_flops_count_is_affine_in_the_steps_and_linear_in_the_padded_sequences()
     assert f(300, 10, 3, lanes=256) == 512 * f(1, 10, 3)                       # padding counted
     fwd = f(1, 4, 3, need_grad=False) - f(1, 3, 3, need_grad=False)
     assert fwd < per_step < 2.1 * fwd                                          # backward ~ forward
+
+
+@needs_numba
+@pytest.mark.parametrize("copy,lanes", [(True, None), (True, 32), (False, None)])
+def test_generated_kernel_equals_the_generic_kernel(copy, lanes):
+    # the kernel generated for d (its d-loops unrolled, 16 sequences per lane loop) against the
+    # generic loops: same loss and gradients to float32 rounding, padded last blocks included
+    rng = np.random.default_rng(7)
+    x = sampling.zheng_sequences(37, 9, 3, "gaussian", 1.0, rng, dtype=np.complex64)
+    P, Q = _params(3, rng)
+    data = fused.FusedData(x, lanes=lanes, copy=copy)
+    assert data.lanes == (fused.GENERATED_LANES if lanes is None else lanes)
+    a = fused.loss_and_grad(data, P, Q, generated=False)
+    b = fused.loss_and_grad(data, P, Q)                                  # default: generated at d <= 8
+    assert b[0] == pytest.approx(a[0], rel=1e-6)
+    for ga, gb in zip(a[1:], b[1:]):
+        assert np.abs(gb - ga).max() <= 1e-6 * np.abs(ga).max()
+    assert fused.loss_and_grad(data, P, Q, need_grad=False) == pytest.approx(a[0], rel=1e-6)
+
+
+def test_generated_kernel_applies_up_to_its_limit_and_is_refused_beyond():
+    from numerics import _fused_gen
+
+    assert fused.default_lanes(_fused_gen.MAX_D) == fused.GENERATED_LANES
+    assert fused.default_lanes(_fused_gen.MAX_D + 1) == fused.LANES                 # generic kernel
+    assert not _fused_gen.usable(3, 24) and _fused_gen.usable(3, 32)
+    src = _fused_gen.source(2)
+    assert "def block_grad" in src and "def kernel_view_loss" in src and "for k in" not in src   # unrolled
+    if fused.available():
+        x = sampling.zheng_sequences(4, 5, _fused_gen.MAX_D + 1, "gaussian", 1.0, 0)
+        P, Q = _params(_fused_gen.MAX_D + 1, np.random.default_rng(0))
+        with pytest.raises(ValueError, match="generated=True needs d <= 8"):
+            fused.loss_and_grad(fused.FusedData(x), P, Q, generated=True)
+        with pytest.raises(TypeError, match="generated must be True, False or None"):
+            fused.loss_and_grad(fused.FusedData(x), P, Q, generated="yes")
