@@ -13,8 +13,9 @@ slower). A stage per lane loop (not one loop per step), because one loop holding
 spills; and 16 sequences per lane loop (:data:`WIDTH`), so that ``W`` stays in L1. Measured at
 d = 5, T = 100, m = 10^4, one thread, interleaved with the generic kernel, a workspace 256 lanes
 wide: one loop per step 0.56x its speed, three stages 0.75x, six 0.85x, seven (the running sums in
-their own loop, read from ``W`` where used) ~1.0x, nine (``S u`` top and bottom halves in two
-loops) 0.8x; then 16 lanes wide 1.2-1.5x (see benchmarks/bench_fused_generated.py).
+their own loop, read from ``W`` where used) ~1.0x, 16 lanes wide 1.2-1.5x (see
+benchmarks/bench_fused_generated.py); nine stages (``S u`` top and bottom halves in two loops,
+fewer spills) 0.84x of seven at 16 lanes.
 
 Same arithmetic and summation order per entry as the generic kernel, up to the association of the
 sums (``fastmath`` reassociates both).
@@ -70,7 +71,7 @@ def _block_source(d, L, grad):
     for nm in ("a", "b", "c", "e", "xp", "yp"):             # x_s, x_{s-1}, x_{s+1} (real, imaginary)
         for j in range(d):
             row(f"{nm}{j}")
-    for nm in ("ur", "ui", "vr", "vi", "gr", "gi", "hr", "hi", "rr", "ri"):
+    for nm in ("vr", "vi", "gr", "gi", "hr", "hi", "rr", "ri"):
         for j in range(n):
             row(f"{nm}{j}")
 
@@ -130,13 +131,13 @@ def _block_source(d, L, grad):
             o(I + f"{W(f'Di{j}_{k}')} += b{j} * c{k} - a{j} * e{k}")
 
     def apply_S(u, v):
-        """v = S_s u / s, S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]], into W: the top and the bottom
-        half in two lane loops (in one, LLVM keeps each sum entry of C_s, D_s live from its first use
-        to its second, and spills), the sums and x_s read from W where used."""
+        """v = S_s u / s, S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]], in the current lane loop, the
+        entries of the sums read from W where used (as variables, LLVM keeps each live from its use
+        in the top half to its use in the bottom half, and spills)."""
         def o(line):
-            out.append(re.sub(r"\b([CD][ri]\d+_\d+|[ab]\d+)\b", lambda m: W(m.group(0)), line))
-        uu = [f"{u}{p}{k}" for k in range(n) for p in ("r", "i")]
-        loop(*uu)
+            out.append(re.sub(r"\b[CD][ri]\d+_\d+\b", lambda m: W(m.group(0)), line))
+        o(I + "wr = " + " + ".join(f"(a{k} * {u}r{d + k} + b{k} * {u}i{d + k})" for k in range(d)))
+        o(I + "wi = " + " + ".join(f"(a{k} * {u}i{d + k} - b{k} * {u}r{d + k})" for k in range(d)))
         for j in range(d):
             tr = " + ".join(f"(Cr{j}_{k} * {u}r{k} - Ci{j}_{k} * {u}i{k} + Dr{j}_{k} * {u}r{d + k} "
                             f"- Di{j}_{k} * {u}i{d + k})" for k in range(d))
@@ -144,9 +145,6 @@ def _block_source(d, L, grad):
                             f"+ Di{j}_{k} * {u}r{d + k})" for k in range(d))
             o(I + f"{W(f'{v}r{j}')} = ({tr}) * inv")
             o(I + f"{W(f'{v}i{j}')} = ({ti}) * inv")
-        loop(*uu)
-        o(I + "wr = " + " + ".join(f"(a{k} * {u}r{d + k} + b{k} * {u}i{d + k})" for k in range(d)))
-        o(I + "wi = " + " + ".join(f"(a{k} * {u}i{d + k} - b{k} * {u}r{d + k})" for k in range(d)))
         for k in range(d):
             br = " + ".join(f"(Dr{j}_{k} * {u}r{j} + Di{j}_{k} * {u}i{j} + Cr{j}_{k} * {u}r{d + j} "
                             f"+ Ci{j}_{k} * {u}i{d + j})" for j in range(d))
@@ -161,14 +159,11 @@ def _block_source(d, L, grad):
 
     vs = [f"v{p}{k}" for k in range(n) for p in ("r", "i")]
     rs = [f"r{p}{j}" for j in range(d) for p in ("r", "i")]
-    us = [f"u{p}{k}" for k in range(n) for p in ("r", "i")]
-    # stage 2: q = Q e
+    # stage 2: q = Q e, v = S q / s
     loop(*xs)
     for a in range(n):
         o(I + f"ur{a} = " + " + ".join(f"(qr{a}_{c} * {er[c]} - qi{a}_{c} * {ei[c]})" for c in range(n)))
         o(I + f"ui{a} = " + " + ".join(f"(qr{a}_{c} * {ei[c]} + qi{a}_{c} * {er[c]})" for c in range(n)))
-    store(*us)
-    # stages 3, 4: v = S q / s
     apply_S("u", "v")
     # stage 3: r = P v - x_{s+1}, the loss
     loop(*vs)
@@ -192,6 +187,7 @@ def _block_source(d, L, grad):
         gs = [f"g{p}{k}" for k in range(n) for p in ("r", "i")]
         store(*gs)
         # stage 5: h = S g / s
+        loop(*(gs + xs))
         apply_S("g", "h")
         hs = [f"h{p}{k}" for k in range(n) for p in ("r", "i")]
         # stage 6: gQ += h e^H
