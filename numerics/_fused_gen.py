@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tempfile
 
 #: Largest ``d`` the generated kernel is used for (the source grows as ``d^2``; above, the generic kernel).
@@ -268,17 +269,21 @@ def kernel_view_{tag}(xv, Pr, Pi, Qr, Qi, NL, out):
 
 
 def _directory():
-    """Where the generated modules are written (numba caches their compiled code beside them)."""
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fused_generated")
-    for path in (here, os.path.join(tempfile.gettempdir(), "mesacheck_fused_generated")):
+    """Where the generated modules are written (numba caches their compiled code beside them):
+    ``$MESACHECK_FUSED_DIR``, else ``$XDG_CACHE_HOME/mesacheck/fused`` (``~/.cache/...``), else the
+    temporary directory. Never inside the package: its sources are hashed by the verify cache."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates = [os.environ.get("MESACHECK_FUSED_DIR"), os.path.join(cache, "mesacheck", "fused"),
+                  os.path.join(tempfile.gettempdir(), "mesacheck_fused")]
+    for path in filter(None, candidates):
         try:
             os.makedirs(path, exist_ok=True)
             if os.access(path, os.W_OK):
                 return path
         except OSError:
             continue
-    raise RuntimeError("no writable directory for the generated fused kernels (tried the package's "
-                       "numerics/_fused_generated and the temporary directory)")
+    raise RuntimeError("no writable directory for the generated fused kernels: set MESACHECK_FUSED_DIR "
+                       "to a writable directory")
 
 
 _MODULES = {}
@@ -306,8 +311,9 @@ def kernels(d: int, width: int = WIDTH):
         with open(tmp, "w") as fh:
             fh.write(text)
         os.replace(tmp, path)                                # atomic: concurrent writers agree
-    spec = importlib.util.spec_from_file_location(f"numerics._fused_generated.{name}", path)
+    spec = importlib.util.spec_from_file_location(f"mesacheck_fused_{name}", path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod                             # numba's cache looks the module up
     spec.loader.exec_module(mod)
     _MODULES[key] = mod
     return mod

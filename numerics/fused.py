@@ -83,9 +83,11 @@ class FusedData:
     ``copy=False`` (the least memory): the caller's complex array itself, read through a real view
     (no copy when it already is C-contiguous complex64 for float32, complex128 for float64); the
     kernel re-lays out one block at a time into a scratch buffer of ``2 T d lanes`` floats per
-    running thread, on every pass (measured at d = 5, T = 100, one thread, 256 lanes, interleaved:
-    1-6% slower per training pass and 2-10% per test-loss pass at m = 10^4, 1-12% per pass at
-    m = 1000-4000; see benchmarks/results_performance.txt).
+    running thread, on every pass (measured at d = 5, T = 100, one thread, interleaved: with the
+    generic kernel at 256 lanes 1-6% slower per training pass and 2-10% per test-loss pass at
+    m = 10^4; with the generated kernel (blocks of 16 stored, of 256 re-laid out) 19-22% per
+    training pass and 27-55% per test-loss pass at m = 10^4, 8-18% per epoch at m = 1000-4000;
+    see benchmarks/results_performance.txt and benchmarks/bench_fused_generated.py).
 
     Parameters
     ----------
@@ -203,10 +205,11 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
         numba threads over the blocks (the compiled ``parallel=True`` build is also the fastest
         on one thread: its loops vectorise better than a serial build's).
     generated : bool or None
-        True: the kernel generated for this ``d`` and ``lanes`` (:mod:`numerics._fused_gen`, its
-        ``d``-loops unrolled; compiled on first use per ``(d, lanes)``, then cached on disk);
-        False: the generic kernel; None (default): the generated one when it applies (``d <= 8``
-        and ``lanes`` a multiple of 16), else the generic one.
+        True: the kernel generated for this ``d`` (:mod:`numerics._fused_gen`, its ``d``-loops
+        unrolled; compiled on first use per ``d``, then cached on disk; the view layout runs it on
+        blocks of :data:`LANES` whatever ``data.lanes``); False: the generic kernel; None
+        (default): the generated one when it applies (``d <= 8`` and, for ``copy=True``, ``lanes``
+        a multiple of 16), else the generic one.
 
     Returns
     -------

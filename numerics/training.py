@@ -389,7 +389,7 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         prefix sums (:mod:`numerics.fused`, needs numba: ``pip install 'mesacheck[fast]'``), on the
         sequences re-laid out once (``2 m T d`` floats per data set); "fused_view": the same kernel
         reading the caller's arrays in place, re-laying out one block at a time (least memory;
-        each pass slower by 1-12% at d = 5, T = 100, see ``fused.FusedData``); "prefix": the prefix sums
+        each pass slower by 8-55% at d = 5, T = 100, see ``fused.FusedData``); "prefix": the prefix sums
         ``S_t`` stored once (:class:`ZhengPrefix`), batched NumPy products every epoch; "chunked":
         the prefix sums recomputed chunk by chunk every epoch (least memory without numba).
         "auto" takes fused, else fused_view, else prefix, else chunked, whichever is available and
