@@ -108,12 +108,7 @@ def embedding(X: sp.Matrix, i: int) -> sp.Matrix:
     d = X.rows
     if not 1 <= i <= X.cols:
         raise ValueError(f"i must be in 1..T = {X.cols} (got {i}): e_i needs the token x_i")
-    model = causal_model()
-    blocks = []
-    for b in range(model.n_blocks):
-        s = model.token_time(i, b)
-        blocks.append(X[:, s - 1] if 1 <= s <= X.cols else sp.zeros(d, 1))
-    return sp.Matrix.vstack(*blocks)
+    return sp.Matrix.vstack(*causal_model().block_parts(i, X.cols, lambda s: X[:, s - 1], sp.zeros(d, 1)))
 
 
 def causal_prediction(W_PV: sp.Matrix, W_KQ: sp.Matrix, X: sp.Matrix, X_conj: sp.Matrix, t: int) -> sp.Matrix:

@@ -100,6 +100,11 @@ class CausalModel:
         """Time of block ``block`` of ``e_i``."""
         return i + self.shifts[block]
 
+    def block_parts(self, i: int, T: int, token, zero) -> list:
+        """The parts of ``e_i`` in a sequence of length ``T``: ``token(s)`` for block time ``s`` in ``1..T``,
+        else ``zero`` (``x_s = 0`` outside the sequence); the one place this rule is written."""
+        return [token(s) if 1 <= s <= T else zero for s in (self.token_time(i, b) for b in range(self.n_blocks))]
+
 
 def causal_model() -> CausalModel:
     """The model with the conventions of :mod:`theory.dynamics` as they are *now* (read at call time)."""

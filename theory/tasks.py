@@ -361,10 +361,7 @@ class AutoregressiveTask:
     def _embedded(self, model, i: int, conj: bool) -> sp.Matrix:
         """``e_i``: the blocks are the tokens at the structure's time shifts (``x_s = 0`` outside ``1..T``)."""
         xs = self.tokens(conj)
-        cm = self.structure
-        parts = [xs[cm.token_time(i, b) - 1] if 1 <= cm.token_time(i, b) <= self.T else sp.zeros(self.d, 1)
-                 for b in range(cm.n_blocks)]
-        return model.embedding.embed(parts)
+        return model.embedding.embed(self.structure.block_parts(i, self.T, lambda s: xs[s - 1], sp.zeros(self.d, 1)))
 
     def reference_loss(self, model, values: dict) -> sp.Expr:
         """The loss at real ``values`` by expanding one explicit sequence in SymPy, then the phase average and the

@@ -233,8 +233,9 @@ class _Context:
         """The model's embedding of the task's blocks x_{token_time(i, b)} (computed once per i)."""
         key = (i, conj)
         if key not in self._tokens:
-            xs = [self.x(self.structure.token_time(i, b), j, conj) for b in range(self.structure.n_blocks)
-                  for j in range(self.d)]
+            zero = [self.R.zero] * self.d
+            parts = self.structure.block_parts(i, self.T, lambda t: [self.x(t, j, conj) for j in range(self.d)], zero)
+            xs = [x for part in parts for x in part]
             self._tokens[key] = [_combine(self.R, row, xs) for row in self.embedding]
         return self._tokens[key]
 
