@@ -1,4 +1,4 @@
-"""Fused forward + backward pass of Zheng et al.'s causal linear self-attention (optional numba).
+"""Fused forward + backward pass of Zheng et al.'s causal linear self-attention (compiled C or numba).
 
 One pass over the sequences computes the empirical loss and both gradients. For every sequence the
 prefix sums ``C_t = sum_{i<=t} x_i x_i^H`` and ``D_t = sum_{i<=t} x_i x_{i-1}^H`` are kept as running
@@ -9,12 +9,24 @@ sums in registers / L1 (never stored), and
 
 is applied to ``q_t = W^KQ e_t`` (forward) and to ``g_t = W^{PV H} r_t / (t-1)`` (backward) while
 it is still in cache. Sequences are processed in blocks of ``lanes`` side by side (the innermost,
-SIMD-vectorised loop runs over the sequences of a block), blocks in parallel over numba threads.
-The first call compiles (about 25 s, then cached on disk by numba). For ``d <= 8`` the kernel
-run is one generated for that ``d`` (:mod:`numerics._fused_gen`: the ``d``- and ``2d``-loops
-unrolled in its source, 16 sequences per lane loop; its first call per ``d`` compiles, about 25 s
-at d = 5 with gradients, 13 s for the loss only, then cached on disk); ``generated=False`` runs the
-generic loops.
+SIMD-vectorised loop runs over the sequences of a block), blocks in parallel over threads.
+
+Two backends run the same arithmetic (:func:`backend_for` chooses; ``backend=`` or
+``$MESACHECK_FUSED_BACKEND`` overrides):
+
+- ``"c"`` (default where a C compiler is found and ``d <= 8``): the kernel generated for that
+  ``d`` (:mod:`numerics._fused_gen`: the ``d``- and ``2d``-loops unrolled, 16 sequences per lane
+  loop) written in C, compiled once per ``d`` by the system's compiler (about 11 s) into the user
+  cache directory and loaded through ctypes; blocks run on Python threads (ctypes releases the
+  GIL). It imports nothing beyond NumPy: about 65 MB less memory than numba.
+- ``"numba"`` (``pip install 'mesacheck[fast]'``): the same generated kernel compiled by numba for
+  ``d <= 8`` (``generated=False``: the generic loops of :mod:`numerics._fused_numba`, any ``d``);
+  first call per ``d`` about 25 s, then cached on disk.
+
+Measured at d = 5, T = 100, m = 10^4, one thread, side by side (benchmarks/bench_fused_generated.py):
+the C training pass runs at the speed of numba's, its loss-only pass (the test-set logging) 2-3x
+faster.
+
 The operand is the caller's sequences themselves (complex, shape (m, T, d), read through a real
 view, no copy at the kernel's precision): each block of ``lanes`` sequences is re-laid out into a
 scratch buffer of ``2 T d lanes`` floats inside the kernel (real and imaginary parts, shape
@@ -23,29 +35,83 @@ scratch buffer of ``2 T d lanes`` floats inside the kernel (real and imaginary p
 (the compute floor of an epoch; see benchmarks/bench_performance.py for the measured roofline).
 
 Same value and convention as :func:`numerics.training.zheng_loss_and_grad` (tested against it and
-against finite differences).
+against finite differences, on both backends).
 """
 from __future__ import annotations
+
+import importlib.util
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from . import _fused_gen
 
-try:  # optional dependency: pip install 'mesacheck[fast]'
-    import numba
-    from numba import njit, prange
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised when numba is absent
-    numba = None
-    HAVE_NUMBA = False
+#: numba is importable (optional dependency: pip install 'mesacheck[fast]'); imported only when it runs.
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
-#: fastmath flags without ``nnan``/``ninf``: divergence detection relies on non-finite values.
-_FLAGS = {"contract", "reassoc", "nsz", "arcp"}
+#: The backends of :func:`loss_and_grad` (see the module docstring).
+BACKENDS = ("auto", "c", "numba")
 
 
-def available() -> bool:
-    """True when numba is importable (the fused kernel can run)."""
-    return HAVE_NUMBA
+def available(d: int | None = None) -> bool:
+    """True when some backend runs the fused kernel (at this ``d``, when given): numba, or a C
+    compiler for ``d <= 8``. A C build that fails is found out by :func:`backend_for`."""
+    if HAVE_NUMBA:
+        return True
+    return _fused_gen.compiler() is not None and (d is None or 1 <= d <= _fused_gen.MAX_D)
+
+
+def _check_backend(backend):
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))} (got {backend!r}): "
+                         f"'c' the kernel compiled by the system's C compiler, 'numba' by numba, 'auto' "
+                         f"the first that runs")
+    return backend
+
+
+def backend_for(d: int, backend: str = "auto"):
+    """The backend that runs the fused kernel at this ``d``, and why.
+
+    ``"auto"`` reads ``$MESACHECK_FUSED_BACKEND`` (one of :data:`BACKENDS`), then takes ``"c"``
+    where it applies (``d <= 8``, a C compiler that builds the kernel: built here, once per ``d``),
+    else ``"numba"``. An explicit backend that cannot run raises RuntimeError naming the fix.
+
+    Returns
+    -------
+    backend : {"c", "numba"}
+    reason : str
+    """
+    backend = _check_backend(backend)
+    if backend == "auto":
+        env = os.environ.get("MESACHECK_FUSED_BACKEND", "auto")
+        if env not in BACKENDS:
+            raise RuntimeError(f"MESACHECK_FUSED_BACKEND must be one of {', '.join(BACKENDS)} (got {env!r}): "
+                               f"unset it or set it to 'c' or 'numba'")
+        if env != "auto":
+            return backend_for(d, env)[0], f"{env} (from MESACHECK_FUSED_BACKEND)"
+    if backend in ("auto", "c"):
+        why = None
+        if not 1 <= d <= _fused_gen.MAX_D:
+            why = f"the C kernel is generated for d <= {_fused_gen.MAX_D} (d = {d})"
+        elif _fused_gen.compiler() is None:
+            why = "no C compiler (cc, or $CC)"
+        else:
+            try:
+                lib = _fused_gen.c_kernels(d)
+                extra = [f for f in lib.mesacheck_flags.split() if f not in _fused_gen.CFLAGS]
+                return "c", f"c ({_fused_gen.compiler()} -O3 {' '.join(extra) or '(portable flags)'})"
+            except RuntimeError as exc:
+                why = str(exc)
+        if backend == "c":
+            raise RuntimeError(f"backend='c' cannot run: {why}; pass backend='numba' or 'auto'")
+        if HAVE_NUMBA:
+            return "numba", f"numba ({why})"
+        raise RuntimeError(f"the fused kernel cannot run: {why}, and numba is not installed: "
+                           f"pip install 'mesacheck[fast]' (or pass kernel='prefix' to zheng_gd)")
+    if not HAVE_NUMBA:
+        raise RuntimeError("backend='numba' needs numba: pip install 'mesacheck[fast]' (or pass backend='c')")
+    return "numba", "numba (requested)"
 
 
 #: Sequences per block (the SIMD width of the kernel's inner loops), chosen by measurement on this
@@ -193,7 +259,7 @@ def flops(m: int, T: int, d: int, need_grad: bool = True, lanes: int = 1) -> int
 
 
 def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, threads: int = 1,
-                  generated=None):
+                  generated=None, backend: str = "auto"):
     """Loss and gradients of the causal LSA on ``data`` (see :func:`numerics.training.zheng_loss_and_grad`).
 
     Parameters
@@ -202,22 +268,22 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
     P : ndarray, shape (d, 2d)      ``W^PV``
     Q : ndarray, shape (2d, 2d)     ``W^KQ``
     threads : int
-        numba threads over the blocks (the compiled ``parallel=True`` build is also the fastest
-        on one thread: its loops vectorise better than a serial build's).
+        Threads over the blocks (numba's, or Python threads calling the C kernel; the numba
+        ``parallel=True`` build is also its fastest on one thread).
     generated : bool or None
         True: the kernel generated for this ``d`` (:mod:`numerics._fused_gen`, its ``d``-loops
-        unrolled; compiled on first use per ``d``, then cached on disk; the view layout runs it on
-        blocks of :data:`LANES` whatever ``data.lanes``); False: the generic kernel; None
-        (default): the generated one when it applies (``d <= 8`` and, for ``copy=True``, ``lanes``
-        a multiple of 16), else the generic one.
+        unrolled; the view layout runs it on blocks of :data:`LANES` whatever ``data.lanes``);
+        False: numba's generic kernel (whatever ``backend``); None (default): the generated one
+        when it applies (``d <= 8`` and, for ``copy=True``, ``lanes`` a multiple of 16), else the
+        generic one.
+    backend : {"auto", "c", "numba"}
+        Which compiler's build of the generated kernel runs (:func:`backend_for`).
 
     Returns
     -------
     loss : float, or (loss, grad_P (d, 2d), grad_Q (2d, 2d)) with ``need_grad``
     """
-    if not HAVE_NUMBA:
-        raise RuntimeError("the fused kernel needs numba: pip install 'mesacheck[fast]' "
-                           "(or pass kernel='prefix' to zheng_gd)")
+    _check_backend(backend)
     if not isinstance(data, FusedData):
         data = FusedData(np.asarray(data))
     d = data.d
@@ -226,41 +292,24 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
     Q = np.asarray(Q, dtype=np.complex128)
     L = data.lanes
     nb = -(-data.m // L)
-    out = np.zeros((nb, 1 + 2 * (d * 2 * d) + 2 * (4 * d * d)))
+    nout = 1 + 2 * (d * 2 * d) + 2 * (4 * d * d)
     par = (np.ascontiguousarray(P.real, dt), np.ascontiguousarray(P.imag, dt),
-           np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt), bool(need_grad))
+           np.ascontiguousarray(Q.real, dt), np.ascontiguousarray(Q.imag, dt))
+    usable = _fused_gen.usable(d, L if data.copy else LANES)
     if generated is None:
-        generated = _fused_gen.usable(d, L if data.copy else LANES)
+        generated = usable
     elif not isinstance(generated, (bool, np.bool_)):
         raise TypeError(f"generated must be True, False or None (got {generated!r}): True the kernel "
                         f"generated for d, False the generic one, None the generated one when it applies")
-    elif generated and not _fused_gen.usable(d, L if data.copy else LANES):
+    elif generated and not usable:
         raise ValueError(f"generated=True needs d <= {_fused_gen.MAX_D} and lanes a multiple of "
                          f"{_fused_gen.WIDTH} (got d={d}, lanes={L}): pass generated=None or False")
-    if generated:
-        gen = _fused_gen.kernels(d)
-        tag = "grad" if need_grad else "loss"
-        if data.copy:
-            kernel, args = getattr(gen, "kernel_" + tag), (data.xr, data.xi) + par[:4] + (out,)
-        else:
-            xv = data.x.view(dt).reshape(data.m, data.T, d, 2)     # real view: no copy
-            nb = -(-data.m // LANES)                                # blocks of LANES, in the kernel
-            out = np.zeros((nb, out.shape[1]))
-            kernel, args = getattr(gen, "kernel_view_" + tag), (xv,) + par[:4] + (LANES, out)
-    elif data.copy:
-        kernel, args = _kernel, (data.xr, data.xi) + par + (out,)
+    tag = "grad" if need_grad else "loss"
+    which = backend_for(d, backend)[0] if generated else "numba"
+    if which == "c":
+        out = _run_c(data, par, tag, threads, nout)
     else:
-        xv = data.x.view(dt).reshape(data.m, data.T, d, 2)         # real view: no copy
-        kernel, args = _kernel_view, (xv,) + par + (L, out)
-    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
-    before = numba.get_num_threads()
-    if threads != before:
-        numba.set_num_threads(threads)
-    try:
-        kernel(*args)
-    finally:
-        if threads != before:
-            numba.set_num_threads(before)
+        out = _run_numba(data, par, tag, bool(generated), threads, nout)
     tot = out.sum(axis=0)
     m = data.m
     loss = float(tot[0]) / m
@@ -274,206 +323,80 @@ def loss_and_grad(data, P: np.ndarray, Q: np.ndarray, need_grad: bool = True, th
     return loss, gP, gQ
 
 
-if HAVE_NUMBA:
+_POOLS = {}
 
-    @njit(parallel=True, fastmath=_FLAGS, cache=True)
-    def _kernel(xr, xi, Pr, Pi, Qr, Qi, need_grad, out):  # pragma: no cover - compiled
-        """Blocks stored by FusedData(copy=True): shape (blocks, T, d, lanes)."""
-        for b in prange(xr.shape[0]):
-            _block_pass(xr[b], xi[b], Pr, Pi, Qr, Qi, need_grad, out[b])
 
-    @njit(parallel=True, fastmath=_FLAGS, cache=True)
-    def _kernel_view(xv, Pr, Pi, Qr, Qi, need_grad, L, out):  # pragma: no cover - compiled
-        """The caller's sequences through a real view, shape (m, T, d, 2), one block re-laid out at a time."""
-        m, T, d, _ = xv.shape
-        ft = Pr.dtype
-        for b in prange((m + L - 1) // L):
-            X = np.zeros((T, d, L), ft)                                   # padding stays zero
-            Y = np.zeros((T, d, L), ft)
-            i0 = b * L
-            nI = min(L, m - i0)
-            for t in range(T):
-                for j in range(d):
-                    for i in range(nI):
-                        X[t, j, i] = xv[i0 + i, t, j, 0]
-                        Y[t, j, i] = xv[i0 + i, t, j, 1]
-            _block_pass(X, Y, Pr, Pi, Qr, Qi, need_grad, out[b])
+def _split(nb, threads):
+    """Contiguous block ranges, one per thread (at most one per block)."""
+    k = max(1, min(int(threads), nb, os.cpu_count() or 1))
+    cuts = [nb * i // k for i in range(k + 1)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
-    @njit(fastmath=_FLAGS, cache=True, inline="always")
-    def _block_pass(X, Y, Pr, Pi, Qr, Qi, need_grad, out):  # pragma: no cover - compiled
-        """Loss and gradient sums of one block, X, Y of shape (T, d, lanes), into out (one row)."""
-        T, d, L = X.shape
-        d2 = 2 * d
-        n1 = d * d2
-        n2 = d2 * d2
-        ft = X.dtype
-        Cr = np.zeros((d, d, L), ft)
-        Ci = np.zeros((d, d, L), ft)
-        Dr = np.zeros((d, d, L), ft)
-        Di = np.zeros((d, d, L), ft)
-        er = np.zeros((d2, L), ft)
-        ei = np.zeros((d2, L), ft)
-        qr = np.zeros((d2, L), ft)
-        qi = np.zeros((d2, L), ft)
-        vr = np.zeros((d2, L), ft)
-        vi = np.zeros((d2, L), ft)
-        rr = np.zeros((d, L), ft)
-        ri = np.zeros((d, L), ft)
-        wr = np.zeros(L, ft)
-        wi = np.zeros(L, ft)
-        lo = np.zeros(L, ft)
-        gPr = np.zeros((d, d2, L), ft)
-        gPi = np.zeros((d, d2, L), ft)
-        gQr = np.zeros((d2, d2, L), ft)
-        gQi = np.zeros((d2, d2, L), ft)
-        # s = 0: C_0 = x_0 x_0^H, D_0 = 0
-        for j in range(d):
-            for k in range(d):
-                for l in range(L):
-                    Cr[j, k, l] = X[0, j, l] * X[0, k, l] + Y[0, j, l] * Y[0, k, l]
-                    Ci[j, k, l] = Y[0, j, l] * X[0, k, l] - X[0, j, l] * Y[0, k, l]
-        for s in range(1, T - 1):
-            inv = 1.0 / s
-            # running sums: C += x_s x_s^H, D += x_s x_{s-1}^H
-            for j in range(d):
-                for k in range(d):
-                    for l in range(L):
-                        a = X[s, j, l]
-                        bb = Y[s, j, l]
-                        c = X[s, k, l]
-                        e = Y[s, k, l]
-                        Cr[j, k, l] += a * c + bb * e
-                        Ci[j, k, l] += bb * c - a * e
-                        c = X[s - 1, k, l]
-                        e = Y[s - 1, k, l]
-                        Dr[j, k, l] += a * c + bb * e
-                        Di[j, k, l] += bb * c - a * e
-            for j in range(d):
-                for l in range(L):
-                    er[j, l] = X[s, j, l]
-                    ei[j, l] = Y[s, j, l]
-                    er[d + j, l] = X[s - 1, j, l]
-                    ei[d + j, l] = Y[s - 1, j, l]
-            # q = Q e
-            _matvec(Qr, Qi, er, ei, qr, qi)
-            # v = S q / s
-            _apply_S(Cr, Ci, Dr, Di, X, Y, s, qr, qi, vr, vi, wr, wi, inv)
-            # r = P v - x_{s+1}
-            for j in range(d):
-                for l in range(L):
-                    rr[j, l] = -X[s + 1, j, l]
-                    ri[j, l] = -Y[s + 1, j, l]
-                for k in range(d2):
-                    pr = Pr[j, k]
-                    pi = Pi[j, k]
-                    for l in range(L):
-                        rr[j, l] += pr * vr[k, l] - pi * vi[k, l]
-                        ri[j, l] += pr * vi[k, l] + pi * vr[k, l]
-                for l in range(L):
-                    lo[l] += 0.5 * (rr[j, l] * rr[j, l] + ri[j, l] * ri[j, l])
-            if not need_grad:
-                continue
-            # gP += r v^H
-            for j in range(d):
-                for k in range(d2):
-                    for l in range(L):
-                        gPr[j, k, l] += rr[j, l] * vr[k, l] + ri[j, l] * vi[k, l]
-                        gPi[j, k, l] += ri[j, l] * vr[k, l] - rr[j, l] * vi[k, l]
-            # g = P^H r (into q), h = S g / s (into v)
-            for k in range(d2):
-                for l in range(L):
-                    qr[k, l] = 0.0
-                    qi[k, l] = 0.0
-                for j in range(d):
-                    pr = Pr[j, k]
-                    pi = Pi[j, k]
-                    for l in range(L):
-                        qr[k, l] += pr * rr[j, l] + pi * ri[j, l]
-                        qi[k, l] += pr * ri[j, l] - pi * rr[j, l]
-            _apply_S(Cr, Ci, Dr, Di, X, Y, s, qr, qi, vr, vi, wr, wi, inv)
-            # gQ += h e^H
-            for a in range(d2):
-                for c in range(d2):
-                    for l in range(L):
-                        gQr[a, c, l] += vr[a, l] * er[c, l] + vi[a, l] * ei[c, l]
-                        gQi[a, c, l] += vi[a, l] * er[c, l] - vr[a, l] * ei[c, l]
-        acc = 0.0
-        for l in range(L):
-            acc += lo[l]
-        out[0] = acc
-        if need_grad:
-            for j in range(d):
-                for k in range(d2):
-                    sr = 0.0
-                    si = 0.0
-                    for l in range(L):
-                        sr += gPr[j, k, l]
-                        si += gPi[j, k, l]
-                    out[1 + j * d2 + k] = sr
-                    out[1 + n1 + j * d2 + k] = si
-            for a in range(d2):
-                for c in range(d2):
-                    sr = 0.0
-                    si = 0.0
-                    for l in range(L):
-                        sr += gQr[a, c, l]
-                        si += gQi[a, c, l]
-                    out[1 + 2 * n1 + a * d2 + c] = sr
-                    out[1 + 2 * n1 + n2 + a * d2 + c] = si
 
-    @njit(fastmath=_FLAGS, cache=True, inline="always")
-    def _matvec(Mr, Mi, ur, ui, outr, outi):  # pragma: no cover - compiled
-        n, k2 = Mr.shape
-        L = ur.shape[1]
-        for a in range(n):
-            for l in range(L):
-                outr[a, l] = 0.0
-                outi[a, l] = 0.0
-            for c in range(k2):
-                mr = Mr[a, c]
-                mi = Mi[a, c]
-                for l in range(L):
-                    outr[a, l] += mr * ur[c, l] - mi * ui[c, l]
-                    outi[a, l] += mr * ui[c, l] + mi * ur[c, l]
+def _run_c(data, par, tag, threads, nout):
+    d = data.d
+    lib = _fused_gen.c_kernels(d)
+    sfx = "f32" if data.dtype == np.float32 else "f64"
+    ptrs = [a.ctypes.data for a in par]
+    if data.copy:
+        nb = data.xr.shape[0]
+        fn = getattr(lib, f"kernel_{tag}_{sfx}")
+        head = (data.xr.ctypes.data, data.xi.ctypes.data, data.T, data.lanes)
+    else:
+        nb = -(-data.m // LANES)                                  # blocks of LANES, in the kernel
+        fn = getattr(lib, f"kernel_view_{tag}_{sfx}")
+        head = (data.x.ctypes.data, data.m, data.T, LANES)
+    out = np.zeros((nb, nout))
 
-    @njit(fastmath=_FLAGS, cache=True, inline="always")
-    def _apply_S(Cr, Ci, Dr, Di, X, Y, s, ur, ui, vr, vi, wr, wi, inv):  # pragma: no cover - compiled
-        """v = S_s u * inv with S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]]."""
-        d = Cr.shape[0]
-        L = ur.shape[1]
-        # w = x_s^H u2
-        for l in range(L):
-            wr[l] = 0.0
-            wi[l] = 0.0
-        for k in range(d):
-            for l in range(L):
-                a = X[s, k, l]
-                b = Y[s, k, l]
-                wr[l] += a * ur[d + k, l] + b * ui[d + k, l]
-                wi[l] += a * ui[d + k, l] - b * ur[d + k, l]
-        for j in range(d):
-            for l in range(L):
-                # - x_s w  (bottom block correction)
-                a = X[s, j, l]
-                b = Y[s, j, l]
-                vr[d + j, l] = -(a * wr[l] - b * wi[l])
-                vi[d + j, l] = -(a * wi[l] + b * wr[l])
-                vr[j, l] = 0.0
-                vi[j, l] = 0.0
-        for j in range(d):
-            for k in range(d):
-                for l in range(L):
-                    cr = Cr[j, k, l]
-                    ci = Ci[j, k, l]
-                    dr = Dr[j, k, l]
-                    di = Di[j, k, l]
-                    # top: C u1 + D u2
-                    vr[j, l] += cr * ur[k, l] - ci * ui[k, l] + dr * ur[d + k, l] - di * ui[d + k, l]
-                    vi[j, l] += cr * ui[k, l] + ci * ur[k, l] + dr * ui[d + k, l] + di * ur[d + k, l]
-                    # bottom row k: (D^H)_{k j} u1_j = conj(D_{j k}) u1_j ; C_{k j} u2_j = conj(C_{j k}) u2_j
-                    vr[d + k, l] += dr * ur[j, l] + di * ui[j, l] + cr * ur[d + j, l] + ci * ui[d + j, l]
-                    vi[d + k, l] += dr * ui[j, l] - di * ur[j, l] + cr * ui[d + j, l] - ci * ur[d + j, l]
-        for a in range(2 * d):
-            for l in range(L):
-                vr[a, l] *= inv
-                vi[a, l] *= inv
+    def run(rng):
+        if fn(*head, rng[0], rng[1], *ptrs, out.ctypes.data, nout):
+            raise MemoryError("the C fused kernel could not allocate its workspace")
+
+    ranges = _split(nb, threads)
+    if len(ranges) == 1:
+        run(ranges[0])
+    else:
+        pool = _POOLS.get(len(ranges))
+        if pool is None:
+            pool = _POOLS[len(ranges)] = ThreadPoolExecutor(len(ranges), thread_name_prefix="mesacheck-fused")
+        list(pool.map(run, ranges))
+    return out
+
+
+def _run_numba(data, par, tag, generated, threads, nout):
+    if not HAVE_NUMBA:
+        raise RuntimeError("this fused kernel needs numba: pip install 'mesacheck[fast]' "
+                           "(or pass kernel='prefix' to zheng_gd)")
+    import numba
+
+    d, dt = data.d, data.dtype
+    nb = -(-data.m // data.lanes)
+    if generated:
+        gen = _fused_gen.kernels(d)
+        if data.copy:
+            out = np.zeros((nb, nout))
+            kernel, args = getattr(gen, "kernel_" + tag), (data.xr, data.xi) + par + (out,)
+        else:
+            xv = data.x.view(dt).reshape(data.m, data.T, d, 2)     # real view: no copy
+            out = np.zeros((-(-data.m // LANES), nout))             # blocks of LANES, in the kernel
+            kernel, args = getattr(gen, "kernel_view_" + tag), (xv,) + par + (LANES, out)
+    else:
+        from . import _fused_numba
+
+        out = np.zeros((nb, nout))
+        need = tag == "grad"
+        if data.copy:
+            kernel, args = _fused_numba._kernel, (data.xr, data.xi) + par + (need, out)
+        else:
+            xv = data.x.view(dt).reshape(data.m, data.T, d, 2)     # real view: no copy
+            kernel, args = _fused_numba._kernel_view, (xv,) + par + (need, data.lanes, out)
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    before = numba.get_num_threads()
+    if threads != before:
+        numba.set_num_threads(threads)
+    try:
+        kernel(*args)
+    finally:
+        if threads != before:
+            numba.set_num_threads(before)
+    return out

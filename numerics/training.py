@@ -386,15 +386,16 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         complex128; the "chunked" kernel is always double.
     kernel : {"auto", "fused", "fused_view", "prefix", "chunked"}
         "fused": one pass over the sequences computing loss and both gradients with running
-        prefix sums (:mod:`numerics.fused`, needs numba: ``pip install 'mesacheck[fast]'``), on the
+        prefix sums (:mod:`numerics.fused`: compiled by the system's C compiler for d <= 8, else
+        by numba, ``pip install 'mesacheck[fast]'``; ``$MESACHECK_FUSED_BACKEND`` chooses), on the
         sequences re-laid out once (``2 m T d`` floats per data set); "fused_view": the same kernel
         reading the caller's arrays in place, re-laying out one block at a time (least memory;
         each pass slower by 8-55% at d = 5, T = 100, see ``fused.FusedData``); "prefix": the prefix sums
         ``S_t`` stored once (:class:`ZhengPrefix`), batched NumPy products every epoch; "chunked":
         the prefix sums recomputed chunk by chunk every epoch (least memory without numba).
-        "auto" takes fused, else fused_view, else prefix, else chunked, whichever is available and
-        fits ``memory_budget``. The choice and its reason are in the result (``result.kernel``,
-        ``result.extra["kernel_reason"]``).
+        "auto" takes fused, else fused_view, else prefix, else chunked, whichever runs and
+        fits ``memory_budget``. The choice and its reason (with the fused kernel's backend) are in
+        the result (``result.kernel``, ``result.extra["kernel_reason"]``).
     """
     x_train = _check_zheng_data("x_train", x_train)
     if x_test is not None:
@@ -516,22 +517,36 @@ def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "a
     def need(k):
         return int(sum(KERNEL_BYTES[k](*sh, precision) for sh in shapes))
 
+    d = shapes[0][2]
+    backend = None
+
+    def fused_backend():
+        """The fused kernel's backend at this d (built here, once), or the reason none runs."""
+        nonlocal backend
+        if backend is None:
+            try:
+                backend = fused.backend_for(d)[1]
+            except RuntimeError as exc:
+                backend = RuntimeError(str(exc))
+        return backend
+
     if kernel != "auto":
-        if kernel.startswith("fused") and not fused.available():
-            raise ValueError(f"kernel={kernel!r} needs numba: pip install 'mesacheck[fast]' (or pass kernel='prefix').")
+        if kernel.startswith("fused") and isinstance(fused_backend(), RuntimeError):
+            raise ValueError(f"kernel={kernel!r} cannot run: {fused_backend()}")
         if need(kernel) > memory_budget:
             raise ValueError(f"kernel={kernel!r} stores {need(kernel) / 1e9:.2f} GB, over memory_budget="
                              f"{memory_budget / 1e9:.2f} GB: raise memory_budget or pass kernel='chunked'.")
-        return kernel, "requested", need(kernel)
+        return kernel, "requested" + (f"; backend {fused_backend()}" if kernel.startswith("fused") else ""), need(kernel)
     why = []
     for k in ("fused", "fused_view", "prefix", "chunked"):
-        if k.startswith("fused") and not fused.available():
-            why.append(f"{k}: numba not installed")
+        if k.startswith("fused") and isinstance(fused_backend(), RuntimeError):
+            why.append(f"{k}: {fused_backend()}")
             continue
         if need(k) > memory_budget:
             why.append(f"{k}: {need(k) / 1e9:.2f} GB over the {memory_budget / 1e9:.2f} GB budget")
             continue
-        return k, "auto" + (f" ({'; '.join(why)})" if why else ""), need(k)
+        return (k, "auto" + (f" ({'; '.join(why)})" if why else "")
+                + (f"; backend {fused_backend()}" if k.startswith("fused") else ""), need(k))
     raise AssertionError("unreachable: the chunked kernel stores nothing")  # pragma: no cover
 
 

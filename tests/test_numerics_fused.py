@@ -4,7 +4,13 @@ import pytest
 
 from numerics import fused, sampling, training
 
-needs_numba = pytest.mark.skipif(not fused.available(), reason="numba not installed (extra [fast])")
+from numerics import _fused_gen
+
+needs_numba = pytest.mark.skipif(not fused.HAVE_NUMBA, reason="numba not installed (extra [fast])")
+needs_cc = pytest.mark.skipif(_fused_gen.compiler() is None, reason="no C compiler")
+needs_fused = pytest.mark.skipif(not fused.available(), reason="neither numba nor a C compiler")
+#: Both backends of the generated kernel, each where it can run.
+BACKENDS = [pytest.param("c", marks=needs_cc), pytest.param("numba", marks=needs_numba)]
 
 
 def _params(d, rng):
@@ -13,7 +19,7 @@ def _params(d, rng):
     return 0.3 * P, 0.3 * Q
 
 
-@needs_numba
+@needs_fused
 @pytest.mark.parametrize("m,T,d,law", [(70, 7, 3, "gaussian"), (5, 3, 2, "sparse"), (64, 5, 1, "rademacher")])
 def test_fused_gradient_equals_reference_loop(m, T, d, law):
     # float32 running sums (the default): relative error ~ T * 1e-7, scaled by the largest entry
@@ -29,7 +35,7 @@ def test_fused_gradient_equals_reference_loop(m, T, d, law):
     assert fused.loss_and_grad(fused.FusedData(x), P, Q, need_grad=False) == pytest.approx(loss, rel=1e-6)
 
 
-@needs_numba
+@needs_fused
 def test_fused_gradient_equals_finite_differences():
     # grad = dL/du + i dL/dv (module convention); central differences of the float64 reference loss
     rng = np.random.default_rng(3)
@@ -51,7 +57,7 @@ def test_fused_gradient_equals_finite_differences():
                 assert abs(got - fd) <= 1e-5 * scale, (which, idx, unit)
 
 
-@needs_numba
+@needs_fused
 def test_zheng_gd_reports_the_fused_kernel_and_matches_prefix():
     x = sampling.zheng_sequences(100, 8, 2, "gaussian", 1.0, 0)
     a = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3)
@@ -126,7 +132,7 @@ def test_lazy_package_exports_resolve_like_eager_imports():
         theory.nope
 
 
-@needs_numba
+@needs_fused
 @pytest.mark.parametrize("m,lanes", [(70, 32), (300, 256)])                     # padded last blocks
 def test_view_layout_reads_the_callers_array_and_equals_the_copied_layout(m, lanes):
     # fused_view re-lays out one block at a time inside the kernel: same loss and gradients as the
@@ -145,7 +151,7 @@ def test_view_layout_reads_the_callers_array_and_equals_the_copied_layout(m, lan
     assert fused.loss_and_grad(view, P, Q, need_grad=False) == pytest.approx(a[0], rel=1e-6)
 
 
-@needs_numba
+@needs_fused
 def test_zheng_gd_fused_view_is_reported_chosen_under_a_tight_budget_and_takes_the_same_steps():
     x = sampling.zheng_sequences(1000, 8, 2, "gaussian", 1.0, 0, dtype=np.complex64)   # 4 blocks of 256
     a = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=3)
@@ -183,17 +189,112 @@ def test_generated_kernel_equals_the_generic_kernel(copy, lanes):
 
 
 def test_generated_kernel_applies_up_to_its_limit_and_is_refused_beyond():
-    from numerics import _fused_gen
-
     assert fused.default_lanes(_fused_gen.MAX_D) == fused.GENERATED_LANES
     assert fused.default_lanes(_fused_gen.MAX_D + 1) == fused.LANES                 # generic kernel
     assert not _fused_gen.usable(3, 24) and _fused_gen.usable(3, 32)
     src = _fused_gen.source(2)
     assert "def block_grad" in src and "def kernel_view_loss" in src and "for k in" not in src   # unrolled
-    if fused.available():
+    if fused.HAVE_NUMBA:
         x = sampling.zheng_sequences(4, 5, _fused_gen.MAX_D + 1, "gaussian", 1.0, 0)
         P, Q = _params(_fused_gen.MAX_D + 1, np.random.default_rng(0))
         with pytest.raises(ValueError, match="generated=True needs d <= 8"):
             fused.loss_and_grad(fused.FusedData(x), P, Q, generated=True)
         with pytest.raises(TypeError, match="generated must be True, False or None"):
             fused.loss_and_grad(fused.FusedData(x), P, Q, generated="yes")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("copy", [True, False])
+@pytest.mark.parametrize("dtype,rel", [(np.float32, 2e-6), (np.float64, 1e-13)])
+def test_each_backend_equals_the_reference_loop(backend, copy, dtype, rel):
+    # the generated kernel built by the C compiler and by numba, both layouts, both precisions:
+    # loss and gradients of the per-t reference loop, to the precision's rounding (times T)
+    rng = np.random.default_rng(11)
+    T = 9
+    x = sampling.zheng_sequences(37, T, 3, "gaussian", 1.0, rng)                 # 3 blocks of 16, padded
+    P, Q = _params(3, rng)
+    ref = training.zheng_loss_and_grad_loop(x, P, Q)
+    data = fused.FusedData(x, dtype=dtype, copy=copy)
+    got = fused.loss_and_grad(data, P, Q, backend=backend)
+    assert abs(got[0] - ref[0]) <= rel * T * ref[0]
+    for g, r in zip(got[1:], ref[1:]):
+        assert np.abs(g - r).max() <= rel * T * np.abs(r).max()
+    assert abs(fused.loss_and_grad(data, P, Q, need_grad=False, backend=backend) - ref[0]) <= rel * T * ref[0]
+
+
+@needs_cc
+def test_c_backend_on_threads_equals_one_thread_exactly():
+    # each block's sums are written to its own row and reduced in one order: threads change nothing
+    rng = np.random.default_rng(5)
+    x = sampling.zheng_sequences(90, 7, 2, "gaussian", 1.0, rng, dtype=np.complex64)   # 6 blocks
+    P, Q = _params(2, rng)
+    for copy in (True, False):
+        data = fused.FusedData(x, copy=copy)
+        one = fused.loss_and_grad(data, P, Q, threads=1, backend="c")
+        two = fused.loss_and_grad(data, P, Q, threads=2, backend="c")
+        assert one[0] == two[0] and np.array_equal(one[1], two[1]) and np.array_equal(one[2], two[2])
+
+
+def test_backend_choice_is_reported_and_a_backend_that_cannot_run_says_why(monkeypatch):
+    big = _fused_gen.MAX_D + 1
+    with pytest.raises(RuntimeError, match=f"generated for d <= {_fused_gen.MAX_D}"):
+        fused.backend_for(big, "c")
+    if fused.HAVE_NUMBA:
+        assert fused.backend_for(big)[0] == "numba"                               # auto: beyond the C kernel
+        monkeypatch.setenv("MESACHECK_FUSED_BACKEND", "numba")
+        assert fused.backend_for(2) == ("numba", "numba (from MESACHECK_FUSED_BACKEND)")
+    monkeypatch.setenv("MESACHECK_FUSED_BACKEND", "gpu")
+    with pytest.raises(RuntimeError, match="MESACHECK_FUSED_BACKEND must be one of"):
+        fused.backend_for(2)
+
+
+@needs_cc
+def test_a_failing_compiler_is_reported_never_used(monkeypatch, tmp_path):
+    monkeypatch.setenv("MESACHECK_FUSED_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", "false")                                          # a compiler that always fails
+    monkeypatch.setattr(_fused_gen, "_C_MODULES", {})
+    with pytest.raises(RuntimeError, match="did not compile"):
+        fused.backend_for(2, "c")
+    if fused.HAVE_NUMBA:
+        backend, why = fused.backend_for(2)
+        assert backend == "numba" and "did not compile" in why
+        x = sampling.zheng_sequences(20, 6, 2, "gaussian", 1.0, 0)
+        res = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1)
+        assert res.kernel == "fused" and "backend numba" in res.extra["kernel_reason"]
+    assert not list(tmp_path.glob("*.so"))
+
+
+@needs_cc
+def test_a_corrupt_c_library_is_detected_and_rebuilt(monkeypatch, tmp_path):
+    monkeypatch.setenv("MESACHECK_FUSED_DIR", str(tmp_path))
+    monkeypatch.setattr(_fused_gen, "_C_MODULES", {})
+    cc, text = _fused_gen.compiler(), _fused_gen.c_source(1)
+    base = _fused_gen._library_base((1, _fused_gen.WIDTH), cc, text)
+    _fused_gen._build(cc, text, base)                                           # built, not loaded here
+    lib = tmp_path / (base.rsplit("/", 1)[1] + ".so")
+    good = lib.read_bytes()
+    lib.write_bytes(good[: len(good) // 2])                                    # truncated on disk
+    assert _fused_gen._load(base) is None                                       # never loaded as it is
+    _fused_gen.c_kernels(1)                                                     # rebuilt, then loaded
+    assert lib.read_bytes() == good
+    x = sampling.zheng_sequences(20, 6, 1, "gaussian", 1.0, 0)
+    P, Q = _params(1, np.random.default_rng(0))
+    ref = training.zheng_loss_and_grad_loop(x, P, Q)[0]
+    assert fused.loss_and_grad(x, P, Q, need_grad=False, backend="c") == pytest.approx(ref, rel=1e-5)
+
+
+@needs_cc
+def test_the_c_backend_trains_without_importing_numba():
+    # the C kernel loads through ctypes: the training process never pays numba's ~65 MB
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from numerics import sampling, training; x = sampling.zheng_sequences(40, 6, 2);"
+            "r = training.zheng_gd(x, x, lr=1e-4, epochs=2, threads=1);"
+            "print(r.kernel, 'numba' in sys.modules, 'backend c' in r.extra['kernel_reason'])")
+    env = {k: v for k, v in os.environ.items() if k != "MESACHECK_FUSED_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["fused", "False", "True"]

@@ -490,6 +490,9 @@ ROWS = [
     ("FusedData-lanes", lambda: __import__("numerics.fused").fused.FusedData(zx(), lanes=0), V, "lanes"),
     ("FusedData-copy", lambda: __import__("numerics.fused").fused.FusedData(zx(), copy="no"), T, "copy"),
     ("FusedData-dtype", lambda: __import__("numerics.fused").fused.FusedData(zx(), dtype=np.float16), V, "dtype"),
+    ("fused-backend", lambda: __import__("numerics.fused").fused.loss_and_grad(zx(), *pd_W(), backend="gpu"), V,
+     "backend must be one of"),
+    ("backend_for-backend", lambda: __import__("numerics.fused").fused.backend_for(2, "cuda"), V, "backend must be one of"),
     # --- proofs_check
     ("verify-unknown", lambda: pc.verify("nope"), KeyError, "unknown claim 'nope'"),
     ("verify-type", lambda: pc.verify(3), T, "claim_id"),
