@@ -54,17 +54,27 @@ def part_training():
     P, Q = training.diagonal_init(d, 0.1, 0.1)
     fd, fdt = fused.FusedData(x), fused.FusedData(xt)
     fv, fvt = fused.FusedData(x, copy=False), fused.FusedData(xt, copy=False)        # read in place
+    backend = fused.backend_for(d)[1]
     fused.loss_and_grad(fd, P, Q)
     fused.loss_and_grad(fv, P, Q)
+    numba_too = fused.HAVE_NUMBA and fused.backend_for(d)[0] == "c"          # the other backend, side by side
+    if numba_too:
+        fused.loss_and_grad(fd, P, Q, backend="numba")
+        fused.loss_and_grad(fdt, P, Q, need_grad=False, backend="numba")
     pre = training.ZhengPrefix(x, dtype=np.complex64)
     flat = [a.reshape(-1).view(np.float32) for ch in pre.chunks for a in ch]     # every prefix-sum float
     read_once = _numba_read_once()
     read_once(flat[0])                                                           # compile
     # interleaved, best of 7: on a shared machine the minimum is the least disturbed measurement
     fused_s, test_s, pass_s, nb_pass_s, prefix_s, view_s, view_test_s = [], [], [], [], [], [], []
+    numba_s, numba_test_s = [], []
     for k in range(7):
         fused_s.append(_median_time(lambda: fused.loss_and_grad(fd, P, Q), reps=1))
         test_s.append(_median_time(lambda: fused.loss_and_grad(fdt, P, Q, need_grad=False), reps=1))
+        if numba_too:
+            numba_s.append(_median_time(lambda: fused.loss_and_grad(fd, P, Q, backend="numba"), reps=1))
+            numba_test_s.append(_median_time(lambda: fused.loss_and_grad(fdt, P, Q, need_grad=False,
+                                                                         backend="numba"), reps=1))
         view_s.append(_median_time(lambda: fused.loss_and_grad(fv, P, Q), reps=1))
         view_test_s.append(_median_time(lambda: fused.loss_and_grad(fvt, P, Q, need_grad=False), reps=1))
         pass_s.append(_median_time(lambda: [a.sum() for ch in pre.chunks for a in ch], reps=1))
@@ -82,7 +92,9 @@ def part_training():
             "prefix_bytes": pre.nbytes, "fused_bytes": fd.nbytes, "grad_rel_diff": float(rel),
             "seq_pass_s": seq_pass_s, "m": m, "T": T, "d": d, "lanes": fd.lanes,
             "view_s": min(view_s), "view_test_s": min(view_test_s), "view_bytes": fv.nbytes,
-            "view_lanes": fused.LANES, "flops_grad": fused.flops(m, T, d, True, fd.lanes), "flops_loss": fused.flops(m, T, d, False, fd.lanes)}
+            "view_lanes": fused.LANES, "backend": backend,
+            "numba_s": min(numba_s) if numba_s else None, "numba_test_s": min(numba_test_s) if numba_s else None,
+            "flops_grad": fused.flops(m, T, d, True, fd.lanes), "flops_loss": fused.flops(m, T, d, False, fd.lanes)}
 
 
 def part_peak():
@@ -277,6 +289,12 @@ def main(argv=None):
         f"({t['prefix_bytes'] / t['fused_bytes']:.0f}x smaller); max rel. grad diff {t['grad_rel_diff']:.1e}")
     say(f"[test loss] logging the test loss at m=1e4 costs (train + test) / train = "
         f"{(t['fused_s'] + t['test_loss_s']) / t['fused_s']:.2f}x (target <= 1.5x)")
+    if t.get("numba_s"):
+        say(f"[backend] the generated kernel built by the C compiler ({t['backend']}) against numba's build, m=1e4, "
+            f"one thread: training pass {t['fused_s'] * 1e3:.0f} vs {t['numba_s'] * 1e3:.0f} ms "
+            f"({t['numba_s'] / t['fused_s']:.2f}x), test-loss pass {t['test_loss_s'] * 1e3:.0f} vs "
+            f"{t['numba_test_s'] * 1e3:.0f} ms ({t['numba_test_s'] / t['test_loss_s']:.2f}x); logging the test loss "
+            f"with numba's build {(t['numba_s'] + t['numba_test_s']) / t['numba_s']:.2f}x")
     say(f"[layout] the sequences read in place (kernel fused_view, one block of {t['view_lanes']} re-laid out at a time) "
         f"against re-laid out once (fused), m=1e4: training pass {t['view_s'] * 1e3:.0f} vs {t['fused_s'] * 1e3:.0f} ms "
         f"({t['view_s'] / t['fused_s']:.2f}x), test-loss pass {t['view_test_s'] * 1e3:.0f} vs {t['test_loss_s'] * 1e3:.0f} ms "

@@ -83,6 +83,22 @@ def backend_for(d: int, backend: str = "auto"):
     reason : str
     """
     backend = _check_backend(backend)
+    key = (d, backend) + tuple(os.environ.get(k) for k in ("MESACHECK_FUSED_BACKEND", "CC", "PATH",
+                                                           "MESACHECK_FUSED_DIR", "XDG_CACHE_HOME"))
+    if key not in _CHOSEN:                          # once per setting: a failed build is not retried per call
+        try:
+            _CHOSEN[key] = _choose(d, backend)
+        except RuntimeError as exc:
+            _CHOSEN[key] = exc
+    if isinstance(_CHOSEN[key], RuntimeError):
+        raise RuntimeError(str(_CHOSEN[key]))
+    return _CHOSEN[key]
+
+
+_CHOSEN = {}
+
+
+def _choose(d, backend):
     if backend == "auto":
         env = os.environ.get("MESACHECK_FUSED_BACKEND", "auto")
         if env not in BACKENDS:

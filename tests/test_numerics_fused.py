@@ -253,6 +253,7 @@ def test_a_failing_compiler_is_reported_never_used(monkeypatch, tmp_path):
     monkeypatch.setenv("MESACHECK_FUSED_DIR", str(tmp_path))
     monkeypatch.setenv("CC", "false")                                          # a compiler that always fails
     monkeypatch.setattr(_fused_gen, "_C_MODULES", {})
+    monkeypatch.setattr(fused, "_CHOSEN", {})
     with pytest.raises(RuntimeError, match="did not compile"):
         fused.backend_for(2, "c")
     if fused.HAVE_NUMBA:
