@@ -47,14 +47,28 @@ FLAGS = {{"contract", "reassoc", "nsz", "arcp"}}
 '''
 
 
+#: Steps whose gradient outer products are summed at once (the gradient pass), per language:
+#: ``r v^H`` and ``h e^H`` of ``GROUP`` steps are kept in a ring (its own array ``R``) and added to
+#: ``gP``, ``gQ`` in register tiles every ``GROUP`` steps, so that each gradient entry is read and
+#: written once per group instead of once per step. Measured at d = 5, T = 100, m = 4000, one
+#: thread (benchmarks/bench_fused_generated.py): in the C build the per-step accumulation of ``gQ``
+#: and ``gP`` took 60% of the training pass, and groups of 4 made it 1.4x faster (groups of 2 and 8
+#: no faster than 4); numba's build was slower with the ring (its run-time slot offset), so it sums
+#: every step in its stages (``0``: no ring), as before the groups (groups of 1, the ring with
+#: literal offsets, were 1.4x slower than that).
+GROUP = {"c": 4, "py": 0}
+
+#: Register tile of the grouped accumulation: rows x columns of the gradient summed in one lane loop.
+TILE = (2, 5)
+
 #: Integer locals of the generated block pass (every other local is a float of the kernel's precision).
-_INTS = frozenset({"o0", "om", "op"})
+_INTS = frozenset({"o0", "om", "op", "ks", "rem", "s0"} | {f"ok{k}" for k in range(64)})
 
 
 class _Emitter:
     """Writes the block pass in Python (for numba) or in C: the same statements, the language's
-    loops, declarations and literals. The expressions (``W[12 + l]``, ``a0 * a1 + b0 * b1``) are
-    valid in both."""
+    loops, conditionals, declarations and literals. The expressions (``W[12 + l]``,
+    ``a0 * a1 + b0 * b1``) are valid in both."""
 
     def __init__(self, lang):
         self.lang, self.lines, self.depth, self.scopes = lang, [], 0, [set()]
@@ -71,13 +85,17 @@ class _Emitter:
             text = re.sub(r"(?<![\w.])(\d+\.\d+)(?![\w.])", r"((real)\1)", text) + ";"
         self.line(text)
 
-    def loop(self, var, lo, hi):
-        if self.lang == "c":
-            self.line(f"for (long {var} = {lo}; {var} < {hi}; {var}++) {{")
-        else:
-            self.line(f"for {var} in range({lo}, {hi}):" if lo else f"for {var} in range({hi}):")
+    def _open(self, head_c, head_py):
+        self.line(head_c + " {" if self.lang == "c" else head_py + ":")
         self.depth += 1
         self.scopes.append(set())
+
+    def loop(self, var, lo, hi):
+        self._open(f"for (long {var} = {lo}; {var} < {hi}; {var}++)",
+                   f"for {var} in range({lo}, {hi})" if lo else f"for {var} in range({hi})")
+
+    def if_(self, cond):
+        self._open(f"if ({cond})", f"if {cond}")
 
     def end(self):
         self.depth -= 1
@@ -85,14 +103,42 @@ class _Emitter:
         if self.lang == "c":
             self.line("}")
 
+    def func(self, name, params, doc):
+        """Open a function of ``params`` (``(name, kind)``, kind one of "in", "out", "int")."""
+        if self.lang == "c":
+            ctype = {"in": "const real *restrict ", "out": "real *restrict ", "int": "long "}
+            self._open(f"static void {name}({', '.join(ctype[k] + p for p, k in params)})", "")
+            self.scopes[-1].update(p for p, _ in params)
+            self.line(f"// {doc}")
+        else:
+            self.line("@njit(fastmath=FLAGS, cache=True)")
+            self._open("", f"def {name}({', '.join(p for p, _ in params)})")
+            self.line(f"# {doc}")
+
+    def call(self, name, args):
+        self.stmt(f"{name}({', '.join(args)})") if self.lang == "c" else self.line(f"{name}({', '.join(args)})")
+
     def mat(self, name, i, j, ncols):
         return f"{name}[{i * ncols + j}]" if self.lang == "c" else f"{name}[{i}, {j}]"
+
+    def min(self, a, b):
+        return f"({a} < {b} ? {a} : {b})" if self.lang == "c" else f"min({a}, {b})"
+
+
+def _tiles(nrows, ncols):
+    """Register tiles of an ``nrows x ncols`` gradient: lists of (rows, columns), at most :data:`TILE`."""
+    tr, tc = TILE
+    return [(list(range(a, min(a + tr, nrows))), list(range(c, min(c + tc, ncols))))
+            for a in range(0, nrows, tr) for c in range(0, ncols, tc)]
 
 
 def _block_source(d, L, grad, lang="py"):
     """Source of one block pass (``grad``: loss and gradient partials; else the loss only), in
-    Python for numba (``lang="py"``) or in C (``"c"``, the float type ``real``)."""
+    Python for numba (``lang="py"``) or in C (``"c"``, the float type ``real``).
+
+    Returns the source, the workspace's rows, and where each output entry sums from."""
     n = 2 * d
+    K = GROUP[lang]
     rows = {}
 
     def row(name):
@@ -118,23 +164,31 @@ def _block_source(d, L, grad, lang="py"):
     for nm in ("vr", "vi", "gr", "gi", "hr", "hi", "rr", "ri"):
         for j in range(n):
             row(f"{nm}{j}")
+    # the ring (gradient pass): r, v, h of GROUP steps, one slot per step
+    slot = {}
+    for nm, size in (("rr", d), ("ri", d), ("vr", n), ("vi", n), ("hr", n), ("hi", n)):
+        for j in range(size):
+            slot[f"{nm}{j}"] = len(slot)
+    nring = K * len(slot) if (grad and K > 0) else 0
 
     def W(name):
         return f"W[{rows[name] * L} + l]"
 
+    def ring(name, k=None):
+        """A ring entry of the current step's slot (``ks``, runtime) or of slot ``k``."""
+        if k is None:
+            return f"R[ks + {slot[name] * L} + l]"
+        return f"R[{(k * len(slot) + slot[name]) * L} + l]"
+
     em = _Emitter(lang)
     o = em.stmt
+    io = [("X", "in"), ("Y", "in"), ("NL", "int"), ("lane0", "int"), ("W", "out"), ("R", "out")]
+    if grad and K > 0:
+        _flush_source(em, d, L, K, rows, ring, io)
     name = f"block_{'grad' if grad else 'loss'}"
-    if lang == "c":
-        em.line(f"static void {name}(const real *restrict X, const real *restrict Y, long NL, long lane0, "
-                f"real *restrict W, const real *restrict Pr, const real *restrict Pi, "
-                f"const real *restrict Qr, const real *restrict Qi, long T) {{")
-    else:
-        em.line("@njit(fastmath=FLAGS, cache=True)")
-        em.line(f"def {name}(X, Y, NL, lane0, W, Pr, Pi, Qr, Qi, T):")
-    em.depth += 1
-    em.line(f"{'//' if lang == 'c' else '#'} X, Y: one block (T, d, NL) flattened, its sequences lane0 .. "
-            f"lane0 + {L} run here; W: {len(rows)} rows of {L} floats")
+    em.func(name, io + [("Pr", "in"), ("Pi", "in"), ("Qr", "in"), ("Qi", "in"), ("T", "int")],
+            f"X, Y: one block (T, d, NL) flattened, its sequences lane0 .. lane0 + {L} run here; "
+            f"W: {len(rows)} rows of {L} floats; R: the ring, {nring} rows")
     for j in range(d):
         for k in range(n):
             o(f"pr{j}_{k} = {em.mat('Pr', j, k, n)}")
@@ -160,6 +214,8 @@ def _block_source(d, L, grad, lang="py"):
     o(f"o0 = s * {d} * NL + lane0")
     o(f"om = o0 - {d} * NL")
     o(f"op = o0 + {d} * NL")
+    if grad and K > 0:
+        o(f"ks = ((s - 1) % {K}) * {len(slot) * L}")
     em.loop("l", 0, L)                                       # the three current vectors into W
     for j in range(d):
         for nm, arr, off in (("a", "X", "o0"), ("b", "Y", "o0"), ("c", "X", "om"), ("e", "Y", "om"),
@@ -167,10 +223,10 @@ def _block_source(d, L, grad, lang="py"):
             o(f"W[{rows[f'{nm}{j}'] * L} + l] = {arr}[{off} + {j} * NL + l]")
     em.end()
 
-    def loop(*names):
+    def loop(*names, src=W):
         em.loop("l", 0, L)
         for nm in names:
-            o(f"{nm} = {W(nm)}")
+            o(f"{nm} = {src(nm)}")
 
     xs = [f"{p}{j}" for j in range(d) for p in ("a", "b", "c", "e")]
     er = [f"a{j}" for j in range(d)] + [f"c{j}" for j in range(d)]
@@ -185,10 +241,10 @@ def _block_source(d, L, grad, lang="py"):
             o(f"{W(f'Di{j}_{k}')} += b{j} * c{k} - a{j} * e{k}")
     em.end()
 
-    def apply_S(u, v):
-        """v = S_s u / s, S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]], in the current lane loop, the
-        entries of the sums read from W where used (as variables, LLVM keeps each live from its use
-        in the top half to its use in the bottom half, and spills)."""
+    def apply_S(u, v, dst):
+        """v = S_s u / s, S_s = [[C_s, D_s], [D_s^H, C_s - x_s x_s^H]], into ``dst`` rows, in the
+        current lane loop, the entries of the sums read from W where used (as variables, LLVM
+        keeps each live from its use in the top half to its use in the bottom half, and spills)."""
         def os_(line):
             o(re.sub(r"\b[CD][ri]\d+_\d+\b", lambda m: W(m.group(0)), line))
         os_("wr = " + " + ".join(f"(a{k} * {u}r{d + k} + b{k} * {u}i{d + k})" for k in range(d)))
@@ -198,31 +254,29 @@ def _block_source(d, L, grad, lang="py"):
                             f"- Di{j}_{k} * {u}i{d + k})" for k in range(d))
             ti = " + ".join(f"(Cr{j}_{k} * {u}i{k} + Ci{j}_{k} * {u}r{k} + Dr{j}_{k} * {u}i{d + k} "
                             f"+ Di{j}_{k} * {u}r{d + k})" for k in range(d))
-            os_(f"{W(f'{v}r{j}')} = ({tr}) * inv")
-            os_(f"{W(f'{v}i{j}')} = ({ti}) * inv")
+            os_(f"{dst(f'{v}r{j}')} = ({tr}) * inv")
+            os_(f"{dst(f'{v}i{j}')} = ({ti}) * inv")
         for k in range(d):
             br = " + ".join(f"(Dr{j}_{k} * {u}r{j} + Di{j}_{k} * {u}i{j} + Cr{j}_{k} * {u}r{d + j} "
                             f"+ Ci{j}_{k} * {u}i{d + j})" for j in range(d))
             bi = " + ".join(f"(Dr{j}_{k} * {u}i{j} - Di{j}_{k} * {u}r{j} + Cr{j}_{k} * {u}i{d + j} "
                             f"- Ci{j}_{k} * {u}r{d + j})" for j in range(d))
-            os_(f"{W(f'{v}r{d + k}')} = ({br} - (a{k} * wr - b{k} * wi)) * inv")
-            os_(f"{W(f'{v}i{d + k}')} = ({bi} - (a{k} * wi + b{k} * wr)) * inv")
-
-    def store(*names):
-        for nm in names:
-            o(f"{W(nm)} = {nm}")
+            os_(f"{dst(f'{v}r{d + k}')} = ({br} - (a{k} * wr - b{k} * wi)) * inv")
+            os_(f"{dst(f'{v}i{d + k}')} = ({bi} - (a{k} * wi + b{k} * wr)) * inv")
 
     vs = [f"v{p}{k}" for k in range(n) for p in ("r", "i")]
     rs = [f"r{p}{j}" for j in range(d) for p in ("r", "i")]
+    grouped = grad and K > 0
+    held = ring if grouped else W                            # v and r: in the step's ring slot (grouped sums)
     # stage 2: q = Q e, v = S q / s
     loop(*xs)
     for a in range(n):
         o(f"ur{a} = " + " + ".join(f"(qr{a}_{c} * {er[c]} - qi{a}_{c} * {ei[c]})" for c in range(n)))
         o(f"ui{a} = " + " + ".join(f"(qr{a}_{c} * {ei[c]} + qi{a}_{c} * {er[c]})" for c in range(n)))
-    apply_S("u", "v")
+    apply_S("u", "v", held)
     em.end()
     # stage 3: r = P v - x_{s+1}, the loss
-    loop(*vs)
+    loop(*vs, src=held)
     for j in range(d):
         o(f"rr{j} = " + " + ".join(f"(pr{j}_{k} * vr{k} - pi{j}_{k} * vi{k})" for k in range(n))
           + f" - {W(f'xp{j}')}")
@@ -230,37 +284,57 @@ def _block_source(d, L, grad, lang="py"):
           + f" - {W(f'yp{j}')}")
     o(f"{W('lo')} += 0.5 * (" + " + ".join(f"rr{j} * rr{j} + ri{j} * ri{j}" for j in range(d)) + ")")
     if grad:
-        store(*rs)
+        for nm in rs:
+            o(f"{held(nm)} = {nm}")
     em.end()
     if grad:
-        # stage 4: gP += r v^H, g = P^H r
-        loop(*(vs + rs))
-        for j in range(d):
-            for k in range(n):
-                o(f"{W(f'gPr{j}_{k}')} += rr{j} * vr{k} + ri{j} * vi{k}")
-                o(f"{W(f'gPi{j}_{k}')} += ri{j} * vr{k} - rr{j} * vi{k}")
+        # stage 4: g = P^H r (and, summed every step, gP += r v^H)
+        loop(*(rs if grouped else vs + rs), src=held)
+        if not grouped:
+            for j in range(d):
+                for k in range(n):
+                    o(f"{W(f'gPr{j}_{k}')} += rr{j} * vr{k} + ri{j} * vi{k}")
+                    o(f"{W(f'gPi{j}_{k}')} += ri{j} * vr{k} - rr{j} * vi{k}")
         for k in range(n):
             o(f"gr{k} = " + " + ".join(f"(pr{j}_{k} * rr{j} + pi{j}_{k} * ri{j})" for j in range(d)))
             o(f"gi{k} = " + " + ".join(f"(pr{j}_{k} * ri{j} - pi{j}_{k} * rr{j})" for j in range(d)))
         gs = [f"g{p}{k}" for k in range(n) for p in ("r", "i")]
-        store(*gs)
+        for nm in gs:
+            o(f"{W(nm)} = {nm}")
         em.end()
-        # stage 5: h = S g / s
+        # stage 5: h = S g / s (grouped: into the ring, and every K steps gP += sum r v^H, gQ += sum h e^H)
         loop(*(gs + xs))
-        apply_S("g", "h")
+        apply_S("g", "h", held)
         em.end()
-        hs = [f"h{p}{k}" for k in range(n) for p in ("r", "i")]
-        # stage 6: gQ += h e^H
-        loop(*(hs + xs))
-        for a in range(n):
-            for c in range(n):
-                o(f"{W(f'gQr{a}_{c}')} += hr{a} * {er[c]} + hi{a} * {ei[c]}")
-                o(f"{W(f'gQi{a}_{c}')} += hi{a} * {er[c]} - hr{a} * {ei[c]}")
-        em.end()
+        if grouped:
+            em.if_(f"(s - 1) % {K} == {K - 1}")
+            em.call("flush_grad", ["X", "Y", "NL", "lane0", "W", "R", f"s - {K - 1}", "T"])
+            em.end()
+        else:
+            # stage 6: gQ += h e^H
+            hs = [f"h{p}{k}" for k in range(n) for p in ("r", "i")]
+            loop(*(hs + xs))
+            for a in range(n):
+                for c in range(n):
+                    o(f"{W(f'gQr{a}_{c}')} += hr{a} * {er[c]} + hi{a} * {ei[c]}")
+                    o(f"{W(f'gQi{a}_{c}')} += hi{a} * {er[c]} - hr{a} * {ei[c]}")
+            em.end()
     em.end()                                                 # the s loop
-    em.depth -= 1
-    if lang == "c":
-        em.line("}")
+    if grad and K > 0:
+        # the last, partial group: its unused slots zeroed (they add nothing), then summed
+        o(f"rem = (T - 2) % {K}")
+        em.if_("rem > 0")
+        em.loop("z", "rem", K)                               # over ring slots, not over d
+        o(f"ks = z * {len(slot) * L}")
+        em.loop("l", 0, L)
+        for nm in slot:
+            if nm[0] in "rh":
+                o(f"{ring(nm)} = 0.0")
+        em.end()
+        em.end()
+        em.call("flush_grad", ["X", "Y", "NL", "lane0", "W", "R", "T - 1 - rem", "T"])
+        em.end()
+    em.end()                                                 # the function
     # where each output entry sums from: loss, gP (real, imaginary), gQ (real, imaginary)
     n1, n2 = d * n, n * n
     omap = [(rows["lo"], 0)]
@@ -269,7 +343,58 @@ def _block_source(d, L, grad, lang="py"):
                  for j in range(d) for k in range(n) for p in ("r", "i")]
         omap += [(rows[f"gQ{p}{a}_{c}"], 1 + 2 * n1 + (n2 if p == "i" else 0) + a * n + c)
                  for a in range(n) for c in range(n) for p in ("r", "i")]
-    return "\n".join(em.lines) + "\n", len(rows), omap
+    return "\n".join(em.lines) + "\n", (len(rows), max(nring, 1)), omap
+
+
+def _flush_source(em, d, L, K, rows, ring, io):
+    """``flush_grad``: ``gP += sum_k r_k v_k^H`` and ``gQ += sum_k h_k e_k^H`` over the ring's
+    ``K`` slots (steps ``s0 .. s0 + K - 1``; ``e_k = (x_{s_k}; x_{s_k - 1})`` read from the block),
+    one register tile of the gradient per lane loop."""
+    n = 2 * d
+    o = em.stmt
+
+    def W(name):
+        return f"W[{rows[name] * L} + l]"
+
+    em.func("flush_grad", io + [("s0", "int"), ("T", "int")],
+            f"the gradient sums of the {K} steps s0 .. s0 + {K - 1} held in the ring")
+    for k in range(K):                                       # slots past T - 2 are zero: any valid x
+        o(f"ok{k} = {em.min(f's0 + {k}', 'T - 2')} * {d} * NL + lane0")
+
+    def x_entry(k, c):
+        """(real, imaginary) of e_k's entry c: x_{s_k} on top, x_{s_k - 1} below."""
+        j, shift = (c, "") if c < d else (c - d, f" - {d} * NL")
+        return (f"X[ok{k}{shift} + {j} * NL + l]", f"Y[ok{k}{shift} + {j} * NL + l]")
+
+    for out, nrow, ncol, left, right in (("gP", d, n, "r", "v"), ("gQ", n, n, "h", None)):
+        for rws, cols in _tiles(nrow, ncol):
+            em.loop("l", 0, L)
+            for a in rws:
+                for c in cols:
+                    o(f"sr{a}_{c} = {W(f'{out}r{a}_{c}')}")
+                    o(f"si{a}_{c} = {W(f'{out}i{a}_{c}')}")
+            for k in range(K):
+                for a in rws:
+                    o(f"lr{a} = {ring(f'{left}r{a}', k)}")
+                    o(f"li{a} = {ring(f'{left}i{a}', k)}")
+                for c in cols:
+                    if right is None:
+                        xr, xi = x_entry(k, c)
+                        o(f"mr{c} = {xr}")
+                        o(f"mi{c} = {xi}")
+                    else:
+                        o(f"mr{c} = {ring(f'{right}r{c}', k)}")
+                        o(f"mi{c} = {ring(f'{right}i{c}', k)}")
+                for a in rws:
+                    for c in cols:
+                        o(f"sr{a}_{c} += lr{a} * mr{c} + li{a} * mi{c}")
+                        o(f"si{a}_{c} += li{a} * mr{c} - lr{a} * mi{c}")
+            for a in rws:
+                for c in cols:
+                    o(f"{W(f'{out}r{a}_{c}')} = sr{a}_{c}")
+                    o(f"{W(f'{out}i{a}_{c}')} = si{a}_{c}")
+            em.end()
+    em.end()
 
 
 def source(d: int, width: int = WIDTH) -> str:
@@ -281,7 +406,7 @@ def source(d: int, width: int = WIDTH) -> str:
     parts = [_HEADER.format(d=d, L=L)]
     for grad in (True, False):
         tag = "grad" if grad else "loss"
-        body, nrows, omap = _block_source(d, L, grad)
+        body, (nrows, nring), omap = _block_source(d, L, grad)
         parts.append(body)
         parts.append(f"SRC_{tag} = np.array([{', '.join(str(a) for a, _ in omap)}], dtype=np.int64)")
         parts.append(f"DST_{tag} = np.array([{', '.join(str(b) for _, b in omap)}], dtype=np.int64)")
@@ -303,10 +428,11 @@ def kernel_{tag}(xr, xi, Pr, Pi, Qr, Qi, out):
     NL = xr.shape[3]
     for b in prange(xr.shape[0]):
         W = np.zeros({nrows * L}, Pr.dtype)
+        R = np.zeros({nring * L}, Pr.dtype)
         X = xr[b].ravel()
         Y = xi[b].ravel()
         for lane0 in range(0, NL, {L}):
-            block_{tag}(X, Y, NL, lane0, W, Pr, Pi, Qr, Qi, T)
+            block_{tag}(X, Y, NL, lane0, W, R, Pr, Pi, Qr, Qi, T)
         reduce_{tag}(W, out[b])
 
 
@@ -325,8 +451,9 @@ def kernel_view_{tag}(xv, Pr, Pi, Qr, Qi, NL, out):
                     X[o + i] = xv[i0 + i, t, j, 0]
                     Y[o + i] = xv[i0 + i, t, j, 1]
         W = np.zeros({nrows * L}, Pr.dtype)
+        R = np.zeros({nring * L}, Pr.dtype)
         for lane0 in range(0, nI, {L}):                      # chunks of padding only: skipped
-            block_{tag}(X, Y, NL, lane0, W, Pr, Pi, Qr, Qi, T)
+            block_{tag}(X, Y, NL, lane0, W, R, Pr, Pi, Qr, Qi, T)
         reduce_{tag}(W, out[b])
 ''')
     return "\n".join(parts)
@@ -420,16 +547,18 @@ static void reduce_{tag}_{sfx}(const {real} *restrict W, double *restrict out) {
 int kernel_{tag}_{sfx}(const {real} *xr, const {real} *xi, long T, long NL, long b0, long b1,
                        const {real} *Pr, const {real} *Pi, const {real} *Qr, const {real} *Qi,
                        double *out, long nout) {{
-    {real} *W = ({real} *)aligned_alloc(64, {wbytes});
-    if (!W) return 1;
+    {real} *W = ({real} *)aligned_alloc(64, {wbytes}), *R = ({real} *)aligned_alloc(64, {rbytes});
+    if (!W || !R) {{ free(W); free(R); return 1; }}
+    memset(R, 0, {rbytes});
     for (long b = b0; b < b1; b++) {{
         memset(W, 0, {wbytes});
         const {real} *X = xr + b * T * {d} * NL, *Y = xi + b * T * {d} * NL;
         for (long lane0 = 0; lane0 < NL; lane0 += {L})
-            block_{tag}_{sfx}(X, Y, NL, lane0, W, Pr, Pi, Qr, Qi, T);
+            block_{tag}_{sfx}(X, Y, NL, lane0, W, R, Pr, Pi, Qr, Qi, T);
         reduce_{tag}_{sfx}(W, out + b * nout);
     }}
     free(W);
+    free(R);
     return 0;
 }}
 
@@ -438,9 +567,10 @@ int kernel_view_{tag}_{sfx}(const {real} *xv, long m, long T, long NL, long b0, 
                             const {real} *Pr, const {real} *Pi, const {real} *Qr, const {real} *Qi,
                             double *out, long nout) {{
     size_t nx = (size_t)T * {d} * NL;
-    {real} *W = ({real} *)aligned_alloc(64, {wbytes});
+    {real} *W = ({real} *)aligned_alloc(64, {wbytes}), *R = ({real} *)aligned_alloc(64, {rbytes});
     {real} *X = ({real} *)calloc(2 * nx, sizeof({real}));
-    if (!W || !X) {{ free(W); free(X); return 1; }}
+    if (!W || !R || !X) {{ free(W); free(R); free(X); return 1; }}
+    memset(R, 0, {rbytes});
     {real} *Y = X + nx;
     for (long b = b0; b < b1; b++) {{
         long i0 = b * NL, nI = m - i0 < NL ? m - i0 : NL;
@@ -456,10 +586,11 @@ int kernel_view_{tag}_{sfx}(const {real} *xv, long m, long T, long NL, long b0, 
             }}
         memset(W, 0, {wbytes});
         for (long lane0 = 0; lane0 < nI; lane0 += {L})                /* chunks of padding only: skipped */
-            block_{tag}_{sfx}(X, Y, NL, lane0, W, Pr, Pi, Qr, Qi, T);
+            block_{tag}_{sfx}(X, Y, NL, lane0, W, R, Pr, Pi, Qr, Qi, T);
         reduce_{tag}_{sfx}(W, out + b * nout);
     }}
     free(W);
+    free(R);
     free(X);
     return 0;
 }}
@@ -475,15 +606,17 @@ def c_source(d: int, width: int = WIDTH) -> str:
              "#include <stdlib.h>", "#include <string.h>", ""]
     for grad in (True, False):
         tag = "grad" if grad else "loss"
-        body, nrows, omap = _block_source(d, L, grad, "c")
+        body, (nrows, nring), omap = _block_source(d, L, grad, "c")
         parts.append(f"static const long SRC_{tag}[{len(omap)}] = {{{', '.join(str(a) for a, _ in omap)}}};")
         parts.append(f"static const long DST_{tag}[{len(omap)}] = {{{', '.join(str(b) for _, b in omap)}}};")
         for real, sfx in (("float", "f32"), ("double", "f64")):
             wbytes = -(-nrows * L * (4 if real == "float" else 8) // 64) * 64
-            text = re.sub(r"\breal\b", real, body).replace(f"block_{tag}(", f"block_{tag}_{sfx}(")
+            rbytes = -(-nring * L * (4 if real == "float" else 8) // 64) * 64
+            text = (re.sub(r"\breal\b", real, body).replace(f"block_{tag}(", f"block_{tag}_{sfx}(")
+                    .replace("flush_grad(", f"flush_grad_{sfx}("))
             parts.append(text)
             parts.append(_C_DRIVERS.format(tag=tag, sfx=sfx, real=real, L=L, d=d, nsrc=len(omap),
-                                           wbytes=wbytes))
+                                           wbytes=wbytes, rbytes=rbytes))
     return "\n".join(parts)
 
 
