@@ -1,4 +1,5 @@
-"""The generated (d-specialised) fused kernel against the generic one, interleaved in one run.
+"""The generated (d-specialised) fused kernel, built by numba and by the C compiler, against numba's generic
+kernel, interleaved in one run.
 
 d = 5, T = 100, one thread, 256 lanes, both layouts (copy / view): the training pass (loss and
 gradients) and the test-loss pass at m = 10^4 and at m = 1000 (a test set of m beside the training
@@ -36,9 +37,14 @@ def main(argv=None):
     for copy in (True, False):
         for grad in (True, False):
             t = time.perf_counter()
-            fused.loss_and_grad(fused.FusedData(x0, copy=copy, lanes=args.lanes), P, Q, need_grad=grad, generated=True)
-            print(f"[first call] generated kernel, copy={copy}, need_grad={grad}: {time.perf_counter() - t:.1f} s")
+            fused.loss_and_grad(fused.FusedData(x0, copy=copy, lanes=args.lanes), P, Q, need_grad=grad, generated=True,
+                                backend="numba")
+            print(f"[first call] generated kernel (numba), copy={copy}, need_grad={grad}: {time.perf_counter() - t:.1f} s")
             fused.loss_and_grad(fused.FusedData(x0, copy=copy, lanes=fused.LANES), P, Q, need_grad=grad, generated=False)
+    with_c = fused.backend_for(d)[0] == "c"
+    if with_c:
+        print(f"[C build] {fused.backend_for(d)[1]}")
+    cands = [("generic", False, "numba"), ("numba", True, "numba")] + ([("C", True, "c")] if with_c else [])
     for m in (int(v) for v in args.m.split(",")):
         x = sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64)
         xt = sampling.zheng_sequences(m, T, d, "gaussian", 1.0, rng, dtype=np.complex64)
@@ -47,24 +53,27 @@ def main(argv=None):
             gd, gt = fused.FusedData(x, copy=copy, lanes=args.lanes), fused.FusedData(xt, copy=copy, lanes=args.lanes)
             data = {False: (fd, ft), True: (gd, gt)}
             a = fused.loss_and_grad(fd, P, Q, generated=False)
-            b = fused.loss_and_grad(gd, P, Q, generated=True)
+            b = fused.loss_and_grad(gd, P, Q, generated=True, backend="auto")
             rel = max(abs(b[0] - a[0]) / abs(a[0]), *(np.abs(gb - ga).max() / np.abs(ga).max()
                                                       for ga, gb in zip(a[1:], b[1:])))
-            times = {k: [] for k in ("generic", "generated")}
+            times = {k: [] for k, _, _ in cands}
             for _ in range(args.reps):
-                for k, gen in (("generic", False), ("generated", True)):
+                for k, gen, be in cands:
                     t = time.perf_counter()
-                    fused.loss_and_grad(data[gen][0], P, Q, generated=gen)
+                    fused.loss_and_grad(data[gen][0], P, Q, generated=gen, backend=be)
                     t1 = time.perf_counter()
-                    fused.loss_and_grad(data[gen][1], P, Q, need_grad=False, generated=gen)
+                    fused.loss_and_grad(data[gen][1], P, Q, need_grad=False, generated=gen, backend=be)
                     t2 = time.perf_counter()
                     times[k].append((t1 - t, t2 - t1, t2 - t))
             med = {k: np.median(np.array(v), axis=0) for k, v in times.items()}
-            g, n = med["generic"], med["generated"]
-            print(f"[m={m} copy={copy}] training pass {g[0] * 1e3:.1f} -> {n[0] * 1e3:.1f} ms ({g[0] / n[0]:.2f}x), "
-                  f"test-loss pass {g[1] * 1e3:.1f} -> {n[1] * 1e3:.1f} ms ({g[1] / n[1]:.2f}x), both "
-                  f"{g[2] * 1e3:.1f} -> {n[2] * 1e3:.1f} ms ({g[2] / n[2]:.2f}x); max rel. diff {rel:.1e} "
-                  f"(medians of {args.reps}, generic {fd.lanes} lanes -> generated {gd.lanes if copy else fused.LANES} lanes)")
+            g = med["generic"]
+            for k, _, _ in cands[1:]:
+                n = med[k]
+                print(f"[m={m} copy={copy}] generic -> generated ({k}): training pass {g[0] * 1e3:.1f} -> "
+                      f"{n[0] * 1e3:.1f} ms ({g[0] / n[0]:.2f}x), test-loss pass {g[1] * 1e3:.1f} -> {n[1] * 1e3:.1f} ms "
+                      f"({g[1] / n[1]:.2f}x), both {g[2] * 1e3:.1f} -> {n[2] * 1e3:.1f} ms ({g[2] / n[2]:.2f}x); max rel. "
+                      f"diff {rel:.1e} (medians of {args.reps}, generic {fd.lanes} lanes -> generated "
+                      f"{gd.lanes if copy else fused.LANES} lanes)")
 
 
 if __name__ == "__main__":

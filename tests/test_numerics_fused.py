@@ -299,3 +299,36 @@ def test_the_c_backend_trains_without_importing_numba():
                          cwd=os.path.dirname(os.path.dirname(__file__)))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["fused", "False", "True"]
+
+
+@needs_cc
+@pytest.mark.parametrize("T", range(3, 12))
+def test_c_grouped_gradient_sums_hold_for_every_remainder_of_the_groups(T):
+    # the C build sums r v^H and h e^H of GROUP steps at once, the last partial group on zeroed
+    # slots: T - 2 steps leave every remainder; float64, so that a wrong slot is far above rounding
+    K = _fused_gen.GROUP["c"]
+    assert {(t - 2) % K for t in range(3, 12)} == set(range(K))
+    rng = np.random.default_rng(T)
+    x = sampling.zheng_sequences(21, T, 2, "gaussian", 1.0, rng)
+    P, Q = _params(2, rng)
+    ref = training.zheng_loss_and_grad_loop(x, P, Q)
+    got = fused.loss_and_grad(fused.FusedData(x, dtype=np.float64), P, Q, backend="c")
+    assert abs(got[0] - ref[0]) <= 1e-12 * T * ref[0]
+    for g, r in zip(got[1:], ref[1:]):
+        assert np.abs(g - r).max() <= 1e-12 * T * np.abs(r).max()
+
+
+@needs_cc
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX fork")
+def test_c_backend_on_threads_runs_in_a_forked_child():
+    # the thread pool of the C backend belongs to its process: a child forked after a threaded call
+    # (a sweep's process pool) gets its own pool, never the parent's dead threads (that would hang)
+    import multiprocessing as mp
+
+    rng = np.random.default_rng(2)
+    x = sampling.zheng_sequences(64, 6, 2, "gaussian", 1.0, rng, dtype=np.complex64)
+    P, Q = _params(2, rng)
+    want = fused.loss_and_grad(x, P, Q, need_grad=False, threads=2, backend="c")
+    with mp.get_context("fork").Pool(1) as pool:
+        got = pool.apply_async(fused.loss_and_grad, (x, P, Q, False, 2, None, "c")).get(timeout=60)
+    assert got == want
