@@ -24,9 +24,10 @@ Two backends run the same arithmetic (:func:`backend_for` chooses; ``backend=`` 
   ``d <= 8`` (``generated=False``: the generic loops of :mod:`numerics._fused_numba`, any ``d``);
   first call per ``d`` about 25 s, then cached on disk.
 
-Measured at d = 5, T = 100, m = 10^4, one thread, interleaved (benchmarks/bench_fused_generated.py,
-results_fused_generated.txt; Intel Xeon, AVX-512): the C build's training pass 86 ms against numba's
-generated kernel 142 ms (1.65x) and its generic one 139 ms; the test-loss pass 32 against 73 ms (2.3x).
+Measured at d = 5, T = 100, m = 10^4, one thread, interleaved (benchmarks/results_performance.txt;
+Intel Xeon, AVX-512): the C build's training pass 65 ms against numba's generated kernel 113 ms
+(1.7x), the test-loss pass 23 against 58 ms (2.5x); results_fused_generated.txt has both against
+numba's generic kernel.
 
 The operand is the caller's sequences themselves (complex, shape (m, T, d), read through a real
 view, no copy at the kernel's precision): each block of ``lanes`` sequences is re-laid out into a
