@@ -717,12 +717,13 @@ def _library_base(key, cc, text):
     return os.path.join(_directory(), f"fused_c_d{key[0]}_w{key[1]}_{digest}")
 
 
-def c_kernels(d: int, width: int = WIDTH):
+def c_kernels(d: int, width: int = WIDTH, notify=None):
     """The C kernels for ``d`` as a ctypes library, compiled once (under a name holding a digest of
     the text, the flags, the compiler and the machine) into :func:`_directory` and loaded. A
     library whose bytes differ from those recorded at its build (corrupt, truncated) or that does
     not load is rebuilt, never used. Raises RuntimeError (with the compiler's message) when there
-    is no compiler or the build fails."""
+    is no compiler or the build fails. ``notify(message)``, if given, is called before a build
+    (long work shows progress)."""
     key = (int(d), int(width))
     if key in _C_MODULES:
         return _C_MODULES[key]
@@ -733,6 +734,8 @@ def c_kernels(d: int, width: int = WIDTH):
     base = _library_base(key, cc, text)
     so = _load(base)
     if so is None:
+        if notify is not None:
+            notify(f"compiling the fused kernel for d = {key[0]} with {cc} (once per machine; about 11 s at d = 5)")
         _build(cc, text, base)
         so = _load(base)
         if so is None:                                       # pragma: no cover - a broken toolchain

@@ -72,12 +72,13 @@ def _check_backend(backend):
     return backend
 
 
-def backend_for(d: int, backend: str = "auto"):
+def backend_for(d: int, backend: str = "auto", notify=None):
     """The backend that runs the fused kernel at this ``d``, and why.
 
     ``"auto"`` reads ``$MESACHECK_FUSED_BACKEND`` (one of :data:`BACKENDS`), then takes ``"c"``
     where it applies (``d <= 8``, a C compiler that builds the kernel: built here, once per ``d``),
     else ``"numba"``. An explicit backend that cannot run raises RuntimeError naming the fix.
+    ``notify(message)``, if given, is called before the C kernel is compiled (once per machine).
 
     Returns
     -------
@@ -89,7 +90,7 @@ def backend_for(d: int, backend: str = "auto"):
                                                            "MESACHECK_FUSED_DIR", "XDG_CACHE_HOME"))
     if key not in _CHOSEN:                          # once per setting: a failed build is not retried per call
         try:
-            _CHOSEN[key] = _choose(d, backend)
+            _CHOSEN[key] = _choose(d, backend, notify)
         except RuntimeError as exc:
             _CHOSEN[key] = exc
     if isinstance(_CHOSEN[key], RuntimeError):
@@ -100,14 +101,14 @@ def backend_for(d: int, backend: str = "auto"):
 _CHOSEN = {}
 
 
-def _choose(d, backend):
+def _choose(d, backend, notify=None):
     if backend == "auto":
         env = os.environ.get("MESACHECK_FUSED_BACKEND", "auto")
         if env not in BACKENDS:
             raise RuntimeError(f"MESACHECK_FUSED_BACKEND must be one of {', '.join(BACKENDS)} (got {env!r}): "
                                f"unset it or set it to 'c' or 'numba'")
         if env != "auto":
-            return backend_for(d, env)[0], f"{env} (from MESACHECK_FUSED_BACKEND)"
+            return backend_for(d, env, notify)[0], f"{env} (from MESACHECK_FUSED_BACKEND)"
     if backend in ("auto", "c"):
         why = None
         if not 1 <= d <= _fused_gen.MAX_D:
@@ -116,7 +117,7 @@ def _choose(d, backend):
             why = "no C compiler (cc, or $CC)"
         else:
             try:
-                lib = _fused_gen.c_kernels(d)
+                lib = _fused_gen.c_kernels(d, notify=notify)
                 extra = [f for f in lib.mesacheck_flags.split() if f not in _fused_gen.CFLAGS]
                 return "c", f"c ({_fused_gen.compiler()} -O3 {' '.join(extra) or '(portable flags)'})"
             except RuntimeError as exc:

@@ -191,7 +191,7 @@ def _fig1(quick, seed, params, out, progress):
             key = f"a0={a0},b0={b0}"
             res = training.zheng_gd(x_train, x_test, a0, b0, lr=lr, epochs=epochs,
                                     log_ratio=(law == "gaussian"), log_test_loss=(law == "sparse"),
-                                    progress=lambda k, n, msg, law=law, key=key: prog.step(1, f"{law} {key} {msg}"))
+                                    progress=lambda k, n, msg, law=law, key=key: prog.step(int(k > 0), f"{law} {key} {msg}"))
             if res.status != "finished":
                 status = "diverged"
                 messages.append(f"{law} {key}: {res.message}")
@@ -256,7 +256,7 @@ def _full_one(quick, seed, params, out, progress):
         key = "masked" if masked else "unmasked"
         res = training.zheng_gd(x_train, x_test, a0, b0, lr=lr, epochs=epochs, mask=masked,
                                 log_ratio=True, log_test_loss=True,
-                                progress=lambda k, n, msg, key=key: prog.step(1, f"{key} {msg}"))
+                                progress=lambda k, n, msg, key=key: prog.step(int(k > 0), f"{key} {msg}"))
         if res.status != "finished":
             status = "diverged"
             messages.append(f"{key}: {res.message}")
@@ -390,7 +390,7 @@ def _gaussian_init(quick, seed, params, out, progress):
         Q0 = sw * rng.standard_normal((2 * d, 2 * d)) + 0j
         res = training.zheng_gd(x_train, x_test, lr=lr, epochs=epochs, P0=P0, Q0=Q0, log_ratio=True,
                                 log_test_loss=False,
-                                progress=lambda k, n, msg, key=key: prog.step(1, f"{key} {msg}"))
+                                progress=lambda k, n, msg, key=key: prog.step(int(k > 0), f"{key} {msg}"))
         if res.status != "finished":
             status = "diverged"
             messages.append(f"{key}: {res.message}")

@@ -374,6 +374,8 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
         Divergence is declared when the training loss is non-finite or exceeds
         ``blowup * max(1, initial loss)``.
     progress : callable (done, total, message), optional
+        Called after every epoch (``done`` = epochs finished), and with ``done = 0`` before a
+        one-time build of the fused kernel (compiled once per machine and ``d``).
     memory_budget : float
         Bytes allowed for what the epoch kernel stores for the training and test sets together
         (``KERNEL_BYTES[kernel](m, T, d, precision)`` each). An explicitly requested kernel that
@@ -430,7 +432,8 @@ def zheng_gd(x_train: np.ndarray, x_test: np.ndarray | None, a0: float = 0.1, b0
     m, T, _ = x_train.shape
     _check_T(T)
     shapes = [x_train.shape] + ([x_test.shape] if (x_test is not None and log_test_loss) else [])
-    kernel, reason, need = choose_kernel(shapes, precision, memory_budget, kernel)
+    kernel, reason, need = choose_kernel(shapes, precision, memory_budget, kernel,
+                                         notify=None if progress is None else (lambda msg: progress(0, epochs, msg)))
     data = _operand(x_train, kernel, precision)
     test_data = _operand(x_test, kernel, precision) if len(shapes) > 1 else x_test
     S_last = last_step_gram(x_test) if (x_test is not None and log_ratio) else None
@@ -500,8 +503,9 @@ KERNEL_BYTES = {
 KERNELS = ("auto",) + tuple(KERNEL_BYTES)
 
 
-def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "auto"):
-    """The epoch kernel of :func:`zheng_gd` for data sets of the given shapes.
+def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "auto", notify=None):
+    """The epoch kernel of :func:`zheng_gd` for data sets of the given shapes (``notify(message)``:
+    called before the fused kernel is compiled, once per machine).
 
     Returns
     -------
@@ -525,7 +529,7 @@ def choose_kernel(shapes, precision: str, memory_budget: float, kernel: str = "a
         nonlocal backend
         if backend is None:
             try:
-                backend = fused.backend_for(d)[1]
+                backend = fused.backend_for(d, notify=notify)[1]
             except RuntimeError as exc:
                 backend = RuntimeError(str(exc))
         return backend

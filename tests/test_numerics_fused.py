@@ -332,3 +332,20 @@ def test_c_backend_on_threads_runs_in_a_forked_child():
     with mp.get_context("fork").Pool(1) as pool:
         got = pool.apply_async(fused.loss_and_grad, (x, P, Q, False, 2, None, "c")).get(timeout=60)
     assert got == want
+
+
+@needs_cc
+def test_compiling_the_c_kernel_is_announced_through_progress(monkeypatch, tmp_path):
+    # long work shows progress: zheng_gd's progress callback hears of the one-time build, once
+    monkeypatch.setenv("MESACHECK_FUSED_DIR", str(tmp_path))
+    monkeypatch.setattr(_fused_gen, "_C_MODULES", {})
+    monkeypatch.setattr(fused, "_CHOSEN", {})
+    x = sampling.zheng_sequences(20, 6, 1, "gaussian", 1.0, 0)
+    heard = []
+    training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=2, progress=lambda *a: heard.append(a))
+    assert heard[0][0] == 0 and "compiling the fused kernel for d = 1" in heard[0][2]
+    monkeypatch.setattr(_fused_gen, "_C_MODULES", {})
+    monkeypatch.setattr(fused, "_CHOSEN", {})
+    heard.clear()
+    training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=2, progress=lambda *a: heard.append(a))
+    assert not any("compiling" in a[2] for a in heard)                           # built: loaded from disk
