@@ -104,9 +104,9 @@ _CHOSEN = {}
 def _choose(d, backend, notify=None):
     if backend == "auto":
         env = os.environ.get("MESACHECK_FUSED_BACKEND", "auto")
-        if env not in BACKENDS:
-            raise RuntimeError(f"MESACHECK_FUSED_BACKEND must be one of {', '.join(BACKENDS)} (got {env!r}): "
-                               f"unset it or set it to 'c' or 'numba'")
+        if env not in BACKENDS:                       # bad input, not a backend that cannot run: never a fallback
+            raise ValueError(f"MESACHECK_FUSED_BACKEND must be one of {', '.join(BACKENDS)} (got {env!r}): "
+                             f"unset it or set it to 'c' or 'numba'")
         if env != "auto":
             return backend_for(d, env, notify)[0], f"{env} (from MESACHECK_FUSED_BACKEND)"
     if backend in ("auto", "c"):

@@ -244,8 +244,11 @@ def test_backend_choice_is_reported_and_a_backend_that_cannot_run_says_why(monke
         monkeypatch.setenv("MESACHECK_FUSED_BACKEND", "numba")
         assert fused.backend_for(2) == ("numba", "numba (from MESACHECK_FUSED_BACKEND)")
     monkeypatch.setenv("MESACHECK_FUSED_BACKEND", "gpu")
-    with pytest.raises(RuntimeError, match="MESACHECK_FUSED_BACKEND must be one of"):
+    with pytest.raises(ValueError, match="MESACHECK_FUSED_BACKEND must be one of"):
         fused.backend_for(2)
+    x = sampling.zheng_sequences(20, 6, 2, "gaussian", 1.0, 0)
+    with pytest.raises(ValueError, match="MESACHECK_FUSED_BACKEND must be one of"):   # never a silent fallback
+        training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1)
 
 
 @needs_cc
