@@ -352,3 +352,15 @@ def test_compiling_the_c_kernel_is_announced_through_progress(monkeypatch, tmp_p
     heard.clear()
     training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=2, progress=lambda *a: heard.append(a))
     assert not any("compiling" in a[2] for a in heard)                           # built: loaded from disk
+
+
+def test_without_numba_or_a_compiler_training_takes_the_numpy_kernel_and_says_why(monkeypatch):
+    monkeypatch.setattr(fused, "HAVE_NUMBA", False)
+    monkeypatch.setenv("CC", "no-such-compiler-here")
+    monkeypatch.setattr(fused, "_CHOSEN", {})
+    assert not fused.available(2)
+    x = sampling.zheng_sequences(20, 6, 2, "gaussian", 1.0, 0)
+    res = training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1)
+    assert res.kernel == "prefix" and "no C compiler" in res.extra["kernel_reason"]
+    with pytest.raises(ValueError, match="kernel='fused' cannot run"):
+        training.zheng_gd(x, x, 0.5, 0.5, lr=1e-2, epochs=1, kernel="fused")
