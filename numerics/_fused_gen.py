@@ -126,7 +126,8 @@ class _Emitter:
             self.line(f"# {doc}")
 
     def call(self, name, args):
-        self.stmt(f"{name}({', '.join(args)})") if self.lang == "c" else self.line(f"{name}({', '.join(args)})")
+        text = f"{name}({', '.join(args)})"
+        self.line(text + ";" if self.lang == "c" else text)
 
     def mat(self, name, i, j, ncols):
         return f"{name}[{i * ncols + j}]" if self.lang == "c" else f"{name}[{i}, {j}]"
